@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Basic consumer: print every greeting that arrives in basic.greetings.
+
+Run it with ``python consumer.py`` and stop it with Ctrl+C. Messages sent
+while it was not running wait in the queue and arrive when it starts.
+"""
+import argparse
+
+from queue import Queue, run
+
+
+class Consumer(Queue):
+    def __init__(self):
+        super().__init__(queue="basic.greetings")
+
+    def callback(self, channel, method, properties, body):
+        print(f"{body.decode()} received", flush=True)
+
+
+def main():
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    with Consumer() as consumer:
+        consumer.receive()
+
+
+if __name__ == "__main__":
+    run(main)

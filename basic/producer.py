@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Basic producer: send five greetings to the basic.greetings queue.
+
+Run it with ``python producer.py``; start ``python consumer.py`` in another
+terminal, before or after, to receive them.
+"""
+import argparse
+from datetime import datetime
+
+from queue import Queue, run
+
+
+class Producer(Queue):
+    def __init__(self):
+        super().__init__(queue="basic.greetings")
+
+
+def main():
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    now = datetime.now()
+    with Producer() as producer:
+        for i in range(5):
+            producer.send(f"{i} {now} - Basic - Hello World")
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,163 @@
+"""Run the tutorial's scripts as separate processes, the way a reader does.
+
+The tests, the tour (``make tour``) and the transcripts in the docs all use
+this one module, so what they show is what the scripts really print.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = "To exit press CTRL+C"
+
+
+class Script:
+    """One script running in the background, its output read line by line."""
+
+    def __init__(self, folder, name, *args, label=None, echo=None, env=None,
+                 cwd=None):
+        self.label = label or name
+        self.echo = echo
+        self.stdout, self.stderr = [], []
+        self.changed = threading.Condition()
+        cwd = cwd or ROOT / folder
+        path = os.path.relpath(ROOT / folder / f"{name}.py", cwd)
+        self.process = subprocess.Popen(
+            [sys.executable, path, *map(str, args)],
+            cwd=cwd, env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.readers = [
+            threading.Thread(target=self._read, args=(pipe, lines), daemon=True)
+            for pipe, lines in ((self.process.stdout, self.stdout),
+                                (self.process.stderr, self.stderr))]
+        for reader in self.readers:
+            reader.start()
+
+    def _read(self, pipe, lines):
+        for line in pipe:
+            with self.changed:
+                lines.append(line.rstrip("\n"))
+                if self.echo:
+                    self.echo(f"[{self.label}] {line.rstrip()}")
+                self.changed.notify_all()
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait_until(self, done, timeout, what):
+        """Wait until done() is true, at most timeout seconds."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not done():
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.process.poll() is not None
+                                 and not any(r.is_alive() for r in self.readers)):
+                    if done():
+                        break
+                    raise AssertionError(
+                        f"{self.label}: no {what} within {timeout} s\n"
+                        f"stdout: {self.stdout}\nstderr: {self.stderr}")
+                self.changed.wait(min(left, 0.1))
+
+    def wait_for(self, pattern, timeout=15, count=1):
+        """Wait for count stdout lines that match pattern; return them."""
+        def found():
+            return [line for line in self.stdout if re.search(pattern, line)]
+
+        self.wait_until(lambda: len(found()) >= count, timeout,
+                        f"{count} line(s) matching {pattern!r}")
+        return found()
+
+    def ready(self, timeout=15):
+        self.wait_for(re.escape(READY), timeout)
+        return self
+
+    def signal(self, signum=signal.SIGINT, timeout=10):
+        """Send signum (Ctrl+C by default) and return the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        return self.wait(timeout)
+
+    def wait(self, timeout=15):
+        self.process.wait(timeout)
+        for reader in self.readers:
+            reader.join(timeout)
+        return self.process.returncode
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.wait()
+
+
+def run(folder, name, *args, timeout=30, env=None, cwd=None, echo=None,
+        label=None):
+    """Run a script to its end; return (exit status, stdout lines, stderr lines)."""
+    script = Script(folder, name, *args, env=env, cwd=cwd, echo=echo,
+                    label=label)
+    try:
+        status = script.wait(timeout)
+    finally:
+        script.kill()
+    return status, script.stdout, script.stderr
+
+
+class Consumers:
+    """Start consumers, each with its own arguments, and wait until each is
+    ready; on leaving, press Ctrl+C in each and check they end cleanly."""
+
+    def __init__(self, folder, *argsets, echo=None, env=None, name="consumer"):
+        self.folder, self.argsets, self.echo, self.env = folder, argsets, echo, env
+        self.name = name
+        self.scripts = []
+
+    def __enter__(self):
+        try:
+            for number, args in enumerate(self.argsets, 1):
+                label = self.name if len(self.argsets) == 1 else f"{self.name} {number}"
+                self.scripts.append(Script(self.folder, self.name, *args, label=label,
+                                           echo=self.echo, env=self.env))
+            for script in self.scripts:
+                script.ready()
+        except BaseException:
+            self.kill()
+            raise
+        return self.scripts
+
+    def __exit__(self, exc_type, *exc_info):
+        if exc_type is not None:
+            self.kill()
+            return
+        for script in self.scripts:
+            status = script.signal()
+            assert status == 0, f"{script.label} exited {status}: {script.stderr}"
+            assert script.stderr == [], f"{script.label} stderr: {script.stderr}"
+
+    def kill(self):
+        for script in self.scripts:
+            script.kill()
+
+
+def matching(scripts, pattern):
+    """All stdout lines of scripts that match pattern."""
+    return [line for script in scripts for line in script.stdout
+            if re.search(pattern, line)]
+
+
+def wait_total(scripts, pattern, count, timeout=30):
+    """Wait until the scripts together printed count lines matching pattern."""
+    deadline = time.monotonic() + timeout
+    while len(matching(scripts, pattern)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{len(matching(scripts, pattern))} of {count} lines matching "
+                f"{pattern!r} within {timeout} s: "
+                + "; ".join(f"{s.label}: {s.stdout} {s.stderr}" for s in scripts))
+        with scripts[0].changed:
+            scripts[0].changed.wait(0.05)
+    return matching(scripts, pattern)

@@ -1,0 +1,83 @@
+"""Every script behaves like a well-made command-line tool."""
+import signal
+import socket
+
+import pytest
+
+from harness import ROOT, Script, run
+
+# Arguments that make each script do its normal work.
+ARGS = {
+    "basic/producer": [], "basic/consumer": [],
+    "workers/producer": [], "workers/consumer": [],
+}
+SCRIPTS = sorted(str(path.relative_to(ROOT).with_suffix(""))
+                 for path in ROOT.glob("*/[pc][ro][on][ds]u[cm]er.py"))
+CONSUMERS = [script for script in SCRIPTS if script.endswith("consumer")]
+
+
+def test_every_script_is_listed():
+    assert SCRIPTS == sorted(ARGS)
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def one_clean_line(errors):
+    assert len(errors) == 1, errors
+    assert "Traceback" not in errors[0]
+    return errors[0]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_runs_from_its_folder_and_from_the_root(script):
+    # queue.py hides the standard library's queue module: both ways must work.
+    folder, name = script.split("/")
+    for cwd in (ROOT / folder, ROOT):
+        status, out, errors = run(folder, name, "--help", cwd=cwd)
+        assert (status, errors) == (0, []), cwd
+        assert out[0].startswith(f"usage: {name}.py")
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_unknown_option_prints_usage(script):
+    status, _, errors = run(*script.split("/"), *ARGS[script], "--bogus")
+    assert status == 2
+    assert errors[0].startswith("usage: ") and "Traceback" not in "".join(errors)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_unreachable_broker_is_one_line(script):
+    port = closed_port()
+    env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{port}/%2F"}
+    status, _, errors = run(*script.split("/"), *ARGS[script], env=env, timeout=10)
+    line = one_clean_line(errors)
+    assert status == 1
+    assert f"127.0.0.1:{port}" in line and "rabbitmq-server" in line
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_wrong_password_is_one_line_without_the_password(script):
+    env = {"AMQP_URL": "amqp://guest:Sesame-42@localhost:5672/%2F"}
+    status, out, errors = run(*script.split("/"), *ARGS[script], env=env, timeout=10)
+    line = one_clean_line(errors)
+    assert status == 1 and "refused the user name or password" in line
+    assert "Sesame-42" not in line + "".join(out)
+
+
+@pytest.mark.parametrize("script", CONSUMERS)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_consumer_ends_quietly_on_signal(script, signum):
+    consumer = Script(*script.split("/"), *ARGS[script])
+    try:
+        consumer.ready()
+        # The readiness line arrived through a pipe while the consumer still
+        # runs: output is flushed line by line, not when the process ends.
+        assert consumer.process.poll() is None
+        assert consumer.signal(signum) == 0
+        assert consumer.stderr == []
+    finally:
+        consumer.kill()

@@ -1,0 +1,62 @@
+"""Workers: one durable queue shared by several workers, nothing lost."""
+import re
+import signal
+
+from harness import Consumers, Script, run, wait_total
+
+
+def task(line):
+    return re.sub(r" (sent|received|done|failed)( \(redelivered\))?$", "", line)
+
+
+def test_three_workers_share_fifteen_tasks_each_done_once():
+    with Consumers("workers", [], [], []) as workers:
+        status, sent, errors = run("workers", "producer")
+        assert (status, errors, len(sent)) == (0, [], 15)
+        done = wait_total(workers, " done$", 15)
+    assert sorted(map(task, done)) == sorted(map(task, sent))
+    # Fair dispatch: with equal tasks each worker does a third, give or take one.
+    for worker in workers:
+        assert 4 <= len([line for line in worker.stdout if line.endswith(" done")]) <= 6
+
+
+def test_task_of_a_killed_worker_goes_to_another_worker():
+    first = Script("workers", "consumer", "--seconds", 30).ready()
+    try:
+        assert run("workers", "producer", "resize photo")[0] == 0
+        first.wait_for("^resize photo received$")
+        with Consumers("workers", ["--seconds", 0.5]) as (second,):
+            first.process.send_signal(signal.SIGKILL)
+            assert first.wait() == -signal.SIGKILL
+            second.wait_for("^resize photo received \\(redelivered\\)$")
+            second.wait_for("^resize photo done$")
+        assert not any("done" in line for line in first.stdout)
+    finally:
+        first.kill()
+
+
+def test_worker_answers_heartbeats_during_a_long_task():
+    env = {"AMQP_URL": "amqp://guest:guest@localhost:5672/%2F?heartbeat=2"}
+    with Consumers("workers", ["--seconds", 6], env=env) as (worker,):
+        assert run("workers", "producer", "long task", env=env)[0] == 0
+        worker.wait_for("^long task done$", timeout=20)
+    assert not any("redelivered" in line for line in worker.stdout)
+
+
+def test_producer_started_first_loses_nothing():
+    status, sent, _ = run("workers", "producer", "a", "b", "c")
+    assert status == 0 and len(sent) == 3
+    with Consumers("workers", ["--seconds", 0]) as workers:
+        assert sorted(map(task, wait_total(workers, " done$", 3))) == ["a", "b", "c"]
+
+
+def test_worker_stopped_mid_task_leaves_it_in_the_queue():
+    worker = Script("workers", "consumer", "--seconds", 30).ready()
+    try:
+        assert run("workers", "producer", "slow task")[0] == 0
+        worker.wait_for("^slow task received$")
+        assert worker.signal() == 0 and worker.stderr == []
+    finally:
+        worker.kill()
+    with Consumers("workers", ["--seconds", 0]) as (other,):
+        other.wait_for("^slow task done$")

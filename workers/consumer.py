@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Workers consumer: take tasks from workers.tasks one at a time and do them.
+
+Run several with ``python consumer.py`` in separate terminals: the queue
+gives each task to one of them. Each task takes ``--seconds`` (default 1);
+a task named "poison" always fails, to show where such tasks end up.
+"""
+import argparse
+import functools
+import threading
+import time
+
+from pika import exceptions
+
+from queue import Queue, run, serve
+
+
+class Consumer(Queue):
+    def __init__(self, seconds):
+        super().__init__(queue="workers.tasks")
+        self.seconds = seconds
+        # Fair dispatch: no new task for this worker until it acks this one.
+        self.channel.basic_qos(prefetch_count=1)
+
+    def callback(self, channel, method, properties, body):
+        task = body.decode()
+        again = " (redelivered)" if method.redelivered else ""
+        print(f"{task} received{again}", flush=True)
+        # Work in a thread, so that this one keeps answering the broker's
+        # heartbeats however long the task takes.
+        threading.Thread(target=self.work, daemon=True,
+                         args=(task, method.delivery_tag)).start()
+
+    def work(self, task, tag):
+        time.sleep(self.seconds)
+        done = "poison" not in task
+        try:
+            # pika is not thread-safe: ask the connection's own thread to ack.
+            self.connection.add_callback_threadsafe(
+                functools.partial(self.finish, task, tag, done))
+        except exceptions.AMQPError:
+            pass  # the connection is gone; the broker will redeliver the task
+
+    def finish(self, task, tag, done):
+        if done:
+            self.channel.basic_ack(tag)
+            print(f"{task} done", flush=True)
+        else:
+            # Back in the queue; after DELIVERY_LIMIT tries, dead-lettered.
+            self.channel.basic_nack(tag, requeue=True)
+            print(f"{task} failed", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="how long each task takes (default 1)")
+    seconds = parser.parse_args().seconds
+    if seconds < 0:
+        parser.error("--seconds cannot be negative")
+    serve(functools.partial(Consumer, seconds))
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Workers producer: put fifteen tasks in the workers.tasks queue.
+
+Run it with ``python producer.py``, or name your own tasks:
+``python producer.py "resize photo" "send invoice"``. Start one or more
+``python consumer.py`` in other terminals to share the work.
+"""
+import argparse
+from datetime import datetime
+
+from queue import Queue, run
+
+
+class Producer(Queue):
+    def __init__(self):
+        super().__init__(queue="workers.tasks")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("tasks", nargs="*", metavar="TASK",
+                        help="tasks to send instead of the fifteen greetings")
+    now = datetime.now()
+    tasks = parser.parse_args().tasks or [
+        f"{i} {now} - Worker - Hello World" for i in range(15)]
+    with Producer() as producer:
+        for task in tasks:
+            producer.send(task)
+
+
+if __name__ == "__main__":
+    run(main)
