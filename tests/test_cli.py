@@ -10,6 +10,9 @@ from harness import ROOT, Script, run
 ARGS = {
     "basic/producer": [], "basic/consumer": [],
     "workers/producer": [], "workers/consumer": [],
+    "pubsub/producer": [], "pubsub/consumer": [],
+    "routing/producer": ["blue"], "routing/consumer": ["blue"],
+    "topic/producer": ["kern.critical"], "topic/consumer": ["kern.*"],
 }
 SCRIPTS = sorted(str(path.relative_to(ROOT).with_suffix(""))
                  for path in ROOT.glob("*/[pc][ro][on][ds]u[cm]er.py"))
@@ -66,6 +69,14 @@ def test_wrong_password_is_one_line_without_the_password(script):
     line = one_clean_line(errors)
     assert status == 1 and "refused the user name or password" in line
     assert "Sesame-42" not in line + "".join(out)
+
+
+@pytest.mark.parametrize("script", ["routing/producer", "routing/consumer",
+                                    "topic/producer", "topic/consumer"])
+def test_missing_argument_prints_usage(script):
+    status, out, errors = run(*script.split("/"))
+    assert status == 2 and out == []
+    assert errors[0].startswith("usage: ") and "required" in errors[-1]
 
 
 @pytest.mark.parametrize("script", CONSUMERS)

@@ -4,12 +4,17 @@ Each line is labelled with the terminal it would appear in. Run it with
 ``make tour``.
 """
 import sys
+import threading
 
 from harness import Consumers, run, wait_total
 
 
+LOCK = threading.Lock()  # lines come from one reader thread per terminal
+
+
 def say(line):
-    print(line, flush=True)
+    with LOCK:
+        print(line, flush=True)
 
 
 def producer(folder, *args):
@@ -31,9 +36,33 @@ def workers():
         wait_total(consumers, "done$", 15)
 
 
+def pubsub():
+    with Consumers("pubsub", [], [], [], echo=say) as consumers:
+        producer("pubsub")
+        wait_total(consumers, "received$", 15)
+
+
+def routing():
+    with Consumers("routing", ["blue"], ["red"], ["red", "green"],
+                   echo=say) as consumers:
+        for key in ("blue", "red", "green"):
+            producer("routing", key)
+        wait_total(consumers, "received$", 20)
+
+
+def topic():
+    with Consumers("topic", ["kern.*"], ["#.critical"], echo=say) as consumers:
+        for key in ("kern.critical", "kern.info", "app.critical"):
+            producer("topic", key)
+        wait_total(consumers, "received$", 20)
+
+
 PATTERNS = {
     "basic": (basic, "one producer, one queue, one consumer"),
     "workers": (workers, "one queue shared by three workers, one task each at a time"),
+    "pubsub": (pubsub, "a fanout exchange: every subscriber gets every message"),
+    "routing": (routing, "a direct exchange: each consumer gets the keys it bound"),
+    "topic": (topic, "a topic exchange: keys matched against patterns"),
 }
 
 
@@ -41,7 +70,10 @@ def main():
     for name in sys.argv[1:] or PATTERNS:
         tour, what = PATTERNS[name]
         say(f"\n=== {name}: {what} ===")
-        tour()
+        try:
+            tour()
+        except AssertionError as error:
+            sys.exit(f"The tour stopped at {name}: {error}")
     say("\nThe tour is over: every pattern ran end to end.")
 
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Pub/Sub consumer: print every message published to pubsub.broadcast.
+
+Run as many as you like with ``python consumer.py``: each binds a queue of
+its own, so each receives every message published while it runs.
+"""
+import argparse
+
+from exchange import Exchange
+from queue import run
+
+
+class Consumer(Exchange):
+    def __init__(self):
+        super().__init__(exchange="pubsub.broadcast", exchange_type="fanout")
+        self.bind()
+
+    def bind(self):
+        # A queue of our own: the server names it, and it is deleted when we
+        # disconnect, so a stopped subscriber leaves nothing to pile up.
+        result = self.channel.queue_declare(queue="", exclusive=True)
+        self.queue = result.method.queue
+        self.channel.queue_bind(queue=self.queue, exchange=self.exchange)
+
+    def callback(self, channel, method, properties, body):
+        print(f"{body.decode()} received", flush=True)
+
+
+def main():
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    with Consumer() as consumer:
+        consumer.receive()
+
+
+if __name__ == "__main__":
+    run(main)

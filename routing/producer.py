@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Routing producer: send five messages with routing key KEY.
+
+Run it with ``python producer.py blue``. Only consumers bound with that key,
+such as ``python consumer.py blue``, receive them.
+"""
+import argparse
+import sys
+from datetime import datetime
+
+from exchange import Exchange, routing_key
+from queue import run
+
+
+class Producer(Exchange):
+    def __init__(self):
+        super().__init__(exchange="routing.colors", exchange_type="direct")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("key", type=routing_key, metavar="KEY",
+                        help="the routing key, such as blue")
+    key = parser.parse_args().key
+    now = datetime.now()
+    with Producer() as producer:
+        for i in range(5):
+            producer.send(f"{i} {now} - Routing - {key}", routing_key=key)
+    if producer.undelivered:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,28 @@
+"""Publish/Subscribe: every subscriber gets every message."""
+from harness import Consumers, run
+
+
+def test_every_subscriber_receives_every_message():
+    with Consumers("pubsub", [], [], []) as subscribers:
+        status, sent, errors = run("pubsub", "producer")
+        assert (status, errors, len(sent)) == (0, [], 5)
+        for subscriber in subscribers:
+            received = subscriber.wait_for(" received$", count=5)
+            assert [line.removesuffix(" received") for line in received] == [
+                line.removesuffix(" sent") for line in sent]
+
+
+def test_publish_with_no_subscriber_is_reported_as_dropped():
+    status, out, errors = run("pubsub", "producer")
+    assert status == 1 and errors == []
+    assert len(out) == 5
+    assert all(line.endswith("not delivered: no queue is bound for it") for line in out)
+
+
+def test_a_subscriber_started_later_misses_earlier_messages():
+    with Consumers("pubsub", []) as (early,):
+        assert run("pubsub", "producer")[0] == 0
+        early.wait_for(" received$", count=5)
+        with Consumers("pubsub", []) as (late,):
+            pass
+    assert not any(line.endswith(" received") for line in late.stdout)

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Topic producer: send five messages with routing key ROUTING_KEY.
+
+Run it with ``python producer.py kern.critical``. Consumers whose patterns
+match the key, such as ``python consumer.py "kern.*"``, receive them.
+"""
+import argparse
+import sys
+from datetime import datetime
+
+from exchange import Exchange, routing_key
+from queue import run
+
+
+class Producer(Exchange):
+    def __init__(self):
+        super().__init__(exchange="topic.events", exchange_type="topic")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("key", type=routing_key, metavar="ROUTING_KEY",
+                        help="words separated by dots, such as kern.critical")
+    key = parser.parse_args().key
+    now = datetime.now()
+    with Producer() as producer:
+        for i in range(5):
+            producer.send(f"{i} {now} - Topic - {key}", routing_key=key)
+    if producer.undelivered:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run(main)
