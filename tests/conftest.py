@@ -9,7 +9,8 @@ AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F")
 
 # Every named queue a pattern declares. A test starts with them empty and
 # must leave them empty.
-QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed"]
+QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
+          "rpc.fibonacci"]
 
 
 def broker_connection():

@@ -13,6 +13,7 @@ ARGS = {
     "pubsub/producer": [], "pubsub/consumer": [],
     "routing/producer": ["blue"], "routing/consumer": ["blue"],
     "topic/producer": ["kern.critical"], "topic/consumer": ["kern.*"],
+    "rpc/producer": ["5"], "rpc/consumer": [],
 }
 SCRIPTS = sorted(str(path.relative_to(ROOT).with_suffix(""))
                  for path in ROOT.glob("*/[pc][ro][on][ds]u[cm]er.py"))
@@ -72,7 +73,8 @@ def test_wrong_password_is_one_line_without_the_password(script):
 
 
 @pytest.mark.parametrize("script", ["routing/producer", "routing/consumer",
-                                    "topic/producer", "topic/consumer"])
+                                    "topic/producer", "topic/consumer",
+                                    "rpc/producer"])
 def test_missing_argument_prints_usage(script):
     status, out, errors = run(*script.split("/"))
     assert status == 2 and out == []

@@ -8,7 +8,6 @@ import threading
 
 from harness import Consumers, run, wait_total
 
-
 LOCK = threading.Lock()  # lines come from one reader thread per terminal
 
 
@@ -57,12 +56,20 @@ def topic():
         wait_total(consumers, "received$", 20)
 
 
+def rpc():
+    with Consumers("rpc", [], [], echo=say) as servers:
+        for n in (10, 30):
+            producer("rpc", str(n))
+        wait_total(servers, "sent$", 2)
+
+
 PATTERNS = {
     "basic": (basic, "one producer, one queue, one consumer"),
     "workers": (workers, "one queue shared by three workers, one task each at a time"),
     "pubsub": (pubsub, "a fanout exchange: every subscriber gets every message"),
     "routing": (routing, "a direct exchange: each consumer gets the keys it bound"),
     "topic": (topic, "a topic exchange: keys matched against patterns"),
+    "rpc": (rpc, "a client asks for fib(n) and two servers share the requests"),
 }
 
 

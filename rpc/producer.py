@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""RPC client: ask a server for fib(N) and wait for the answer.
+
+Run ``python consumer.py`` in another terminal, then ``python producer.py 30``.
+With no server running, it gives up after --timeout seconds, and the request
+expires with it.
+"""
+import argparse
+import json
+import sys
+import time
+import uuid
+
+import pika
+
+from queue import Queue, run
+
+REPLY_TO = "amq.rabbitmq.reply-to"  # direct reply-to: no reply queue to declare
+
+
+class Producer(Queue):
+    def __init__(self):
+        super().__init__(queue="rpc.fibonacci")
+        self.correlation_id = None
+        self.reply = None
+        # Consume from the pseudo-queue before publishing: the broker sends
+        # replies straight to this channel, and only while it consumes.
+        self.channel.basic_consume(REPLY_TO, self.on_reply, auto_ack=True)
+
+    def on_reply(self, channel, method, properties, body):
+        # A reply for an earlier request, or a duplicate: not ours, ignore it.
+        if properties.correlation_id == self.correlation_id:
+            self.reply = json.loads(body)
+
+    def call(self, n, timeout):
+        self.correlation_id = str(uuid.uuid4())
+        self.channel.basic_publish(
+            exchange="", routing_key=self.queue, body=str(n).encode(),
+            properties=pika.BasicProperties(
+                reply_to=REPLY_TO, correlation_id=self.correlation_id,
+                # Nobody waits for the answer after the timeout: let the
+                # broker drop the request rather than a server compute it.
+                expiration=str(int(timeout * 1000))),
+            mandatory=True)
+        print(f"fib({n}) sent", flush=True)
+        deadline = time.monotonic() + timeout
+        while self.reply is None and time.monotonic() < deadline:
+            self.connection.process_data_events(
+                time_limit=deadline - time.monotonic())
+        return self.reply
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("n", type=int, metavar="N", help="a non-negative integer")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="how long to wait for an answer (default 10)")
+    args = parser.parse_args()
+    if args.n < 0 or args.timeout <= 0:
+        parser.error("N must be 0 or more, and --timeout more than 0")
+    with Producer() as producer:
+        reply = producer.call(args.n, args.timeout)
+    if reply is None:
+        sys.exit(f"producer.py: no server answered within {args.timeout:g} s; "
+                 "is python consumer.py running?")
+    if "error" in reply:
+        sys.exit(f"producer.py: fib({args.n}) failed: {reply['error']}")
+    print(f"fib({args.n}) = {reply['result']} received", flush=True)
+
+
+if __name__ == "__main__":
+    run(main)
