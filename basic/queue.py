@@ -7,6 +7,7 @@ own code, give it another name.
 """
 import os
 import signal
+import ssl
 import sys
 from urllib.parse import urlsplit
 
@@ -43,9 +44,10 @@ class Queue:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc_info):
-        # A second Ctrl+C must not interrupt the goodbye to the broker.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    def __exit__(self, exc_type, *exc_info):
+        if exc_type is KeyboardInterrupt:
+            # A second Ctrl+C must not interrupt the goodbye to the broker.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             self.connection.close()
         except exceptions.AMQPError:
@@ -67,7 +69,7 @@ def broker():
     """host:port of AMQP_URL, for messages: never the password."""
     try:
         url = urlsplit(AMQP_URL)
-        return f"{url.hostname}:{url.port or 5672}"
+        return f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
     except ValueError:
         return "AMQP_URL"
 
@@ -84,6 +86,8 @@ def explain(error):
         return f"lost the connection to RabbitMQ at {broker()}"
     if isinstance(error, exceptions.ChannelClosedByBroker):
         return f"RabbitMQ refused: {error.reply_text}"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with RabbitMQ at {broker()} failed: {error.reason}"
     if isinstance(error, (exceptions.AMQPConnectionError, OSError)):
         return (f"cannot reach RabbitMQ at {broker()}; is it running? "
                 "Start it with: sudo rabbitmq-server -detached")

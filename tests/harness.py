@@ -73,8 +73,9 @@ class Script:
                         f"{count} line(s) matching {pattern!r}")
         return found()
 
-    def ready(self, timeout=15):
-        self.wait_for(re.escape(READY), timeout)
+    def ready(self, timeout=15, count=1):
+        """Wait for the count-th readiness line (more than one: reconnected)."""
+        self.wait_for(re.escape(READY), timeout, count)
         return self
 
     def signal(self, signum=signal.SIGINT, timeout=10):

@@ -81,6 +81,37 @@ def test_missing_argument_prints_usage(script):
     assert errors[0].startswith("usage: ") and "required" in errors[-1]
 
 
+BAD_URLS = {
+    "unknown vhost": ("amqp://guest:guest@localhost:5672/no-such-vhost",
+                      "refused the virtual host in AMQP_URL"),
+    "port not a number": ("amqp://guest:Sesame-42@localhost:port/%2F",
+                          "AMQP_URL is not a valid broker URL"),
+    "wrong scheme": ("http://guest:Sesame-42@localhost:5672/",
+                     "it must start with amqp:// or amqps://"),
+    "empty": ("", "it must start with amqp:// or amqps://"),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("case", BAD_URLS)
+def test_bad_amqp_url_is_one_line(script, case):
+    url, message = BAD_URLS[case]
+    status, out, errors = run(*script.split("/"), *ARGS[script],
+                              env={"AMQP_URL": url}, timeout=10)
+    line = one_clean_line(errors)
+    assert status == 1 and message in line
+    assert "Sesame-42" not in line + "".join(out)
+
+
+@pytest.mark.parametrize("script", ["basic/producer", "basic/consumer",
+                                    "pubsub/producer", "pubsub/consumer",
+                                    "workers/consumer", "rpc/consumer"])
+def test_extra_argument_prints_usage(script):
+    status, out, errors = run(*script.split("/"), "extra")
+    assert status == 2 and out == []
+    assert errors[0].startswith("usage: ") and "unrecognized" in errors[-1]
+
+
 @pytest.mark.parametrize("script", CONSUMERS)
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_consumer_ends_quietly_on_signal(script, signum):
