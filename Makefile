@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: tour test lint broker clean
+.PHONY: tour test lint broker docs transcripts images clean
 
 tour: broker
 	$(PY) tests/tour.py
@@ -14,6 +14,22 @@ test: broker lint
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
+
+# The rendered tutorial, strict: any warning fails the build.
+docs: $(VENV)/installed
+	$(VENV)/bin/sphinx-build -E -W --keep-going -q docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
+
+# The terminal output the docs show, from real runs of every pattern.
+transcripts: broker
+	rm -rf docs/transcripts
+	$(PY) tests/transcripts.py
+
+# The diagrams, from their Graphviz sources (Debian package graphviz).
+images: $(patsubst %.dot,%.png,$(wildcard images/*.dot))
+
+images/%.png: images/%.dot
+	dot -Tpng -Gdpi=110 $< -o $@
 
 broker: $(VENV)/installed
 	$(PY) tests/broker.py

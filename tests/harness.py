@@ -36,6 +36,10 @@ class Script:
             threading.Thread(target=self._read, args=(pipe, lines), daemon=True)
             for pipe, lines in ((self.process.stdout, self.stdout),
                                 (self.process.stderr, self.stderr))]
+        if echo:
+            settings = [f"{key}={value}" for key, value in (env or {}).items()]
+            echo(self.label, " ".join(["$", *settings, "python", f"{name}.py",
+                                       *map(str, args)]))
         for reader in self.readers:
             reader.start()
 
@@ -44,7 +48,7 @@ class Script:
             with self.changed:
                 lines.append(line.rstrip("\n"))
                 if self.echo:
-                    self.echo(f"[{self.label}] {line.rstrip()}")
+                    self.echo(self.label, line.rstrip("\n"))
                 self.changed.notify_all()
         with self.changed:
             self.changed.notify_all()
@@ -135,6 +139,8 @@ class Consumers:
             self.kill()
             return
         for script in self.scripts:
+            if self.echo:
+                self.echo(script.label, "^C")
             status = script.signal()
             assert status == 0, f"{script.label} exited {status}: {script.stderr}"
             assert script.stderr == [], f"{script.label} stderr: {script.stderr}"

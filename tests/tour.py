@@ -11,55 +11,54 @@ from harness import Consumers, run, wait_total
 LOCK = threading.Lock()  # lines come from one reader thread per terminal
 
 
-def say(line):
+def say(label, line):
     with LOCK:
-        print(line, flush=True)
+        print(f"[{label}] {line}" if label else line, flush=True)
 
 
-def producer(folder, *args):
-    say(f"[producer] $ python {folder}/producer.py {' '.join(args)}".rstrip())
-    status, _, errors = run(folder, "producer", *args, echo=say, label="producer")
+def producer(folder, *args, echo=say):
+    status, _, errors = run(folder, "producer", *args, echo=echo, label="producer")
     if status != 0:
         sys.exit(f"{folder}/producer.py failed ({status}): {errors}")
 
 
-def basic():
-    with Consumers("basic", [], echo=say) as consumers:
-        producer("basic")
+def basic(echo=say):
+    with Consumers("basic", [], echo=echo) as consumers:
+        producer("basic", echo=echo)
         wait_total(consumers, "received$", 5)
 
 
-def workers():
-    with Consumers("workers", [], [], [], echo=say) as consumers:
-        producer("workers")
+def workers(echo=say):
+    with Consumers("workers", [], [], [], echo=echo) as consumers:
+        producer("workers", echo=echo)
         wait_total(consumers, "done$", 15)
 
 
-def pubsub():
-    with Consumers("pubsub", [], [], [], echo=say) as consumers:
-        producer("pubsub")
+def pubsub(echo=say):
+    with Consumers("pubsub", [], [], [], echo=echo) as consumers:
+        producer("pubsub", echo=echo)
         wait_total(consumers, "received$", 15)
 
 
-def routing():
+def routing(echo=say):
     with Consumers("routing", ["blue"], ["red"], ["red", "green"],
-                   echo=say) as consumers:
+                   echo=echo) as consumers:
         for key in ("blue", "red", "green"):
-            producer("routing", key)
+            producer("routing", key, echo=echo)
         wait_total(consumers, "received$", 20)
 
 
-def topic():
-    with Consumers("topic", ["kern.*"], ["#.critical"], echo=say) as consumers:
+def topic(echo=say):
+    with Consumers("topic", ["kern.*"], ["#.critical"], echo=echo) as consumers:
         for key in ("kern.critical", "kern.info", "app.critical"):
-            producer("topic", key)
+            producer("topic", key, echo=echo)
         wait_total(consumers, "received$", 20)
 
 
-def rpc():
-    with Consumers("rpc", [], [], echo=say) as servers:
+def rpc(echo=say):
+    with Consumers("rpc", [], [], echo=echo) as servers:
         for n in (10, 30):
-            producer("rpc", str(n))
+            producer("rpc", str(n), echo=echo)
         wait_total(servers, "sent$", 2)
 
 
@@ -76,12 +75,12 @@ PATTERNS = {
 def main():
     for name in sys.argv[1:] or PATTERNS:
         tour, what = PATTERNS[name]
-        say(f"\n=== {name}: {what} ===")
+        say(None, f"\n=== {name}: {what} ===")
         try:
             tour()
         except AssertionError as error:
             sys.exit(f"The tour stopped at {name}: {error}")
-    say("\nThe tour is over: every pattern ran end to end.")
+    say(None, "\nThe tour is over: every pattern ran end to end.")
 
 
 if __name__ == "__main__":
