@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: tour test lint broker docs transcripts images clean
+.PHONY: tour test lint broker docs transcripts images bench clean
 
 tour: broker
 	$(PY) tests/tour.py
@@ -14,6 +14,10 @@ test: broker lint
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
+
+# What each pattern costs against bare pika; writes docs/bench/. Not part of test.
+bench: broker
+	$(PY) tests/bench.py
 
 # The rendered tutorial, strict: any warning fails the build.
 docs: $(VENV)/installed

@@ -33,7 +33,7 @@ class Producer(Queue):
             self.reply = json.loads(body)
 
     def call(self, n, timeout):
-        self.correlation_id = str(uuid.uuid4())
+        self.correlation_id, self.reply = str(uuid.uuid4()), None
         self.channel.basic_publish(
             exchange="", routing_key=self.queue, body=str(n).encode(),
             properties=pika.BasicProperties(
