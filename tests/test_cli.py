@@ -16,7 +16,8 @@ ARGS = {
     "rpc/producer": ["5"], "rpc/consumer": [],
 }
 SCRIPTS = sorted(str(path.relative_to(ROOT).with_suffix(""))
-                 for path in ROOT.glob("*/[pc][ro][on][ds]u[cm]er.py"))
+                 for path in ROOT.glob("*/*.py")
+                 if path.stem in ("producer", "consumer"))
 CONSUMERS = [script for script in SCRIPTS if script.endswith("consumer")]
 
 
