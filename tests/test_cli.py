@@ -4,6 +4,7 @@ import socket
 
 import pytest
 
+from conftest import broker_connection
 from harness import ROOT, Script, run
 
 # Arguments that make each script do its normal work.
@@ -126,3 +127,20 @@ def test_consumer_ends_quietly_on_signal(script, signum):
         assert consumer.stderr == []
     finally:
         consumer.kill()
+
+
+def test_a_queue_declared_with_other_arguments_is_one_line():
+    # Someone else's basic.greetings, with a length limit ours does not set.
+    with broker_connection() as connection:
+        channel = connection.channel()
+        channel.queue_delete("basic.greetings")
+        channel.queue_declare("basic.greetings", durable=True,
+                              arguments={"x-max-length": 10})
+    try:
+        status, out, errors = run("basic", "producer")
+    finally:
+        with broker_connection() as connection:
+            connection.channel().queue_delete("basic.greetings")
+    line = one_clean_line(errors)
+    assert status == 1 and out == []
+    assert line.startswith("producer.py: RabbitMQ refused: PRECONDITION_FAILED")
