@@ -1,4 +1,5 @@
 """Every script behaves like a well-made command-line tool."""
+import ast
 import signal
 import socket
 
@@ -144,3 +145,20 @@ def test_a_queue_declared_with_other_arguments_is_one_line():
     line = one_clean_line(errors)
     assert status == 1 and out == []
     assert line.startswith("producer.py: RabbitMQ refused: PRECONDITION_FAILED")
+
+
+@pytest.mark.parametrize("function", ["connect", "broker", "run", "Queue.__exit__"])
+def test_the_repeated_plumbing_is_the_same_in_every_folder(function):
+    # Each folder repeats its plumbing so that it runs alone; a fix made in
+    # one folder must be made in all.
+    def source(path):
+        tree = ast.parse(path.read_text())
+        nodes = tree.body
+        for name in function.split("."):
+            node = next(n for n in nodes if getattr(n, "name", None) == name)
+            nodes = getattr(node, "body", [])
+        return ast.get_source_segment(path.read_text(), node)
+
+    versions = {path.parent.name: source(path) for path in ROOT.glob("*/queue.py")}
+    assert len(versions) == 6
+    assert len(set(versions.values())) == 1, sorted(versions)
