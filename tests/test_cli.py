@@ -92,6 +92,10 @@ BAD_URLS = {
     "wrong scheme": ("http://guest:Sesame-42@localhost:5672/",
                      "it must start with amqp:// or amqps://"),
     "empty": ("", "it must start with amqp:// or amqps://"),
+    "broken IPv6 host": ("amqp://guest:Sesame-42@[::1/%2F",
+                         "AMQP_URL is not a valid broker URL"),
+    "bad heartbeat": ("amqp://guest:Sesame-42@localhost/%2F?heartbeat=often",
+                      "AMQP_URL is not a valid broker URL"),
 }
 
 

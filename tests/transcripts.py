@@ -4,6 +4,7 @@ Every transcript comes from a real run: the tour of each pattern, recorded
 terminal by terminal, and a few single commands. tests/test_docs.py runs them
 again and checks the files still match what the scripts print.
 """
+import os
 import re
 import subprocess
 import sys
@@ -16,17 +17,18 @@ from harness import ROOT, Consumers, run
 OUT = ROOT / "docs" / "transcripts"
 CLOSED = "amqp://guest:guest@localhost:5999/%2F"
 
-# name: (folder, script, arguments, environment)
+# name: (folder, script, arguments, environment, run with the folder's consumer)
 SINGLE = {
-    "pubsub/no-subscriber": ("pubsub", "producer", [], {}),
-    "routing/usage": ("routing", "producer", [], {}),
-    "topic/bad-pattern": ("topic", "consumer", ["kern*"], {}),
-    "rpc/no-server": ("rpc", "producer", ["30", "--timeout", "2"], {}),
-    "rpc/too-large": ("rpc", "producer", ["5000"], {}),
-    "troubleshooting/not-running": ("basic", "consumer", [], {"AMQP_URL": CLOSED}),
+    "pubsub/no-subscriber": ("pubsub", "producer", [], {}, False),
+    "routing/usage": ("routing", "producer", [], {}, False),
+    "topic/bad-pattern": ("topic", "consumer", ["kern*"], {}, False),
+    "rpc/no-server": ("rpc", "producer", ["30", "--timeout", "2"], {}, False),
+    "rpc/too-large": ("rpc", "producer", ["5000"], {}, True),
+    "troubleshooting/not-running": (
+        "basic", "consumer", [], {"AMQP_URL": CLOSED}, False),
     "troubleshooting/wrong-password": (
         "basic", "consumer", [],
-        {"AMQP_URL": "amqp://guest:wrong@localhost:5672/%2F"}),
+        {"AMQP_URL": "amqp://guest:wrong@localhost:5672/%2F"}, False),
 }
 
 
@@ -43,12 +45,9 @@ def record_tour(name):
 
 
 def record_single(name):
-    folder, script, args, env = SINGLE[name]
+    folder, script, args, env, with_consumer = SINGLE[name]
     lines = []
-    if folder == "rpc" and script == "producer" and args[0] == "5000":
-        with Consumers("rpc", []):
-            run(folder, script, *args, env=env, echo=lambda _, line: lines.append(line))
-    else:
+    with Consumers(folder, *([[]] if with_consumer else [])):
         run(folder, script, *args, env=env, echo=lambda _, line: lines.append(line))
     return lines
 
@@ -64,7 +63,7 @@ def normalize(lines):
 
 
 def rabbitmqctl(*args):
-    sudo = [] if subprocess.os.geteuid() == 0 else ["sudo", "-n"]
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     result = subprocess.run([*sudo, "rabbitmqctl", "-q", *args], check=True,
                             capture_output=True, text=True)
     return [f"$ sudo rabbitmqctl {' '.join(args)}", *result.stdout.splitlines()]

@@ -86,8 +86,10 @@ def explain(error):
         return (f"cannot reach RabbitMQ at {broker()}; is it running? "
                 "Start it with: sudo rabbitmq-server -detached")
     if isinstance(error, ValueError):
-        return f"AMQP_URL is not a valid broker URL: {error}".replace(
-            urlsplit(AMQP_URL).password or "\0", "***")
+        message = f"AMQP_URL is not a valid broker URL: {error}"
+        credentials, at, _ = AMQP_URL.rpartition("@")
+        password = credentials.rpartition(":")[2] if at else ""
+        return message.replace(password, "***") if password else message
     return None
 
 
