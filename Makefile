@@ -1,16 +1,20 @@
 # Two commands do everything on a fresh machine: `make tour` and `make test`.
-# Each creates .venv and makes sure RabbitMQ answers at AMQP_URL first.
+# Each creates .venv and makes sure RabbitMQ answers first. RABBITMQ names the
+# brokers (tests/broker.py): `make test` runs on the system broker and on
+# RabbitMQ 4.3, `make test RABBITMQ=system` on yours only; `make tour` runs on
+# the system broker, `make tour RABBITMQ=4.3` on 4.3.
 PYTHON ?= python3
+RABBITMQ ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: tour test lint broker docs transcripts images bench clean
 
-tour: broker
-	$(PY) tests/tour.py
+tour: $(VENV)/installed
+	RABBITMQ="$(RABBITMQ)" $(PY) tests/tour.py
 
-test: broker lint
-	$(PY) -m pytest tests
+test: lint
+	$(PY) tests/run.py $(RABBITMQ)
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
@@ -25,7 +29,8 @@ docs: $(VENV)/installed
 	@echo "open docs/_build/html/index.html"
 
 # The terminal output the docs show, from real runs of every pattern.
-transcripts: broker
+transcripts: $(VENV)/installed
+	$(PY) tests/broker.py system 4.3
 	rm -rf docs/transcripts
 	$(PY) tests/transcripts.py
 
@@ -36,7 +41,7 @@ images/%.png: images/%.dot
 	dot -Tpng -Gdpi=110 $< -o $@
 
 broker: $(VENV)/installed
-	$(PY) tests/broker.py
+	$(PY) tests/broker.py $(or $(RABBITMQ),system 4.3)
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV) || { echo "Python's venv is missing: sudo apt-get install python3-venv"; exit 1; }

@@ -1,4 +1,6 @@
 """Sphinx settings for the rendered tutorial (``make docs``)."""
+from pathlib import Path
+
 project = "Example Messaging Patterns"
 author = "the Example Messaging Patterns authors"
 copyright = "2014-2026, " + author
@@ -6,7 +8,11 @@ copyright = "2014-2026, " + author
 extensions = ["sphinx_copybutton"]
 html_theme = "furo"
 html_title = project
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "transcripts"]
+
+# |recorded-on| and |tested-on|: the brokers the transcripts came from,
+# written by `make transcripts`.
+rst_prolog = (Path(__file__).parent / "transcripts" / "versions.rst").read_text()
 
 # Copying a shell block copies the commands only, never the prompt or output.
 copybutton_prompt_text = "$ "

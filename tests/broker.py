@@ -1,38 +1,51 @@
-"""Make sure RabbitMQ answers at AMQP_URL before the tour or the tests.
+"""The brokers the tour and the tests run against, and how to get each answering.
 
-If it does not and AMQP_URL points at this machine, start the installed
-rabbitmq-server, or install Debian's package first when we are root with
-apt-get. Otherwise say how to get a broker, and exit 1.
+Two are known by name:
+
+* ``system``: the broker at AMQP_URL (default: this machine's, port 5672). If
+  it does not answer and it is local, start it (installing Debian's package
+  first when we are root), or start its app when the node runs without it.
+* ``4.3``: RabbitMQ 4.3 from Debian's unstable suite, in a chroot kept under
+  ~/.cache, run as its own node on port 5673 beside the system broker.
+
+Any other name is taken as an AMQP URL of a broker someone else runs.
+
+    python tests/broker.py [NAME ...]        make sure each answers
+    python tests/broker.py ctl NAME ARG ...  rabbitmqctl on broker NAME
 """
+import contextlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pika
 from pika import exceptions
 
-AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F")
-HOST = urlsplit(AMQP_URL).hostname or "localhost"
-WHERE = f"{HOST}:{urlsplit(AMQP_URL).port or 5672}"
+SYSTEM_URL = "amqp://guest:guest@localhost:5672/%2F"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+CHROOT = CACHE / "rabbitmq-tutorial" / "rabbitmq-4.3"
+# The 4.3 node's own name and ports, so it never meets the system broker.
+NODE_43 = """NODENAME=rabbit43@localhost
+NODE_IP_ADDRESS=127.0.0.1
+NODE_PORT=5673
+DIST_PORT=25673
+ERL_EPMD_PORT=4371
+ERL_EPMD_ADDRESS=127.0.0.1
+"""
+MIRROR = "http://deb.debian.org/debian"
+APT = ["-o", "Acquire::Check-Valid-Until=false", "-o", "Acquire::Retries=3"]
 HOW = """Install and start RabbitMQ, then try again:
-    sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached
-or run it in Docker:
-    docker run -d --name rabbitmq -p 5672:5672 rabbitmq:3"""
+    sudo apt-get install rabbitmq-server && sudo rabbitmq-server -detached"""
 
 
-def answers():
-    try:
-        pika.BlockingConnection(pika.URLParameters(AMQP_URL)).close()
-        return True
-    except (exceptions.ProbableAuthenticationError,
-            exceptions.ProbableAccessDeniedError) as error:
-        sys.exit(f"RabbitMQ at {WHERE} answers but refuses AMQP_URL's "
-                 f"user, password or virtual host: {error.args[0]}")
-    except exceptions.AMQPConnectionError:
-        return False
+class Fail(Exception):
+    """Why a broker cannot be had: one line for the reader."""
 
 
 def command(name):
@@ -40,34 +53,246 @@ def command(name):
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
 
 
-def as_root(*args):
-    prefix = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run(prefix + list(args), check=True)
+def as_root(*args, **kwargs):
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    return subprocess.run([*prefix, *map(str, args)], **kwargs)
 
 
-def main():
-    if answers():
-        print(f"RabbitMQ answers at {WHERE}")
-        return
-    if HOST not in ("localhost", "127.0.0.1", "::1"):
-        sys.exit(f"No RabbitMQ answers at {WHERE}: start it there, or point "
-                 "AMQP_URL at a broker that runs.")
-    if command("rabbitmq-server") is None:
-        if os.geteuid() != 0 or command("apt-get") is None:
-            sys.exit(f"No RabbitMQ answers at {WHERE} and none is installed.\n{HOW}")
-        print("Installing RabbitMQ from Debian's packages...", flush=True)
-        as_root("apt-get", "update", "-qq")
-        as_root("apt-get", "install", "-y", "-qq", "rabbitmq-server")
-    if not answers():
-        print(f"Starting RabbitMQ at {WHERE}...", flush=True)
-        as_root(command("rabbitmq-server"), "-detached")
-    deadline = time.monotonic() + 120
-    while not answers():
-        if time.monotonic() > deadline:
-            sys.exit(f"RabbitMQ did not answer at {WHERE} within 120 s.\n{HOW}")
-        time.sleep(1)  # poll: the broker takes a few seconds to boot
-    print(f"RabbitMQ answers at {WHERE}")
+def step(*args):
+    """Run one set-up command quietly; on failure, show what it said."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    result = as_root(*args, env=env, capture_output=True, text=True)
+    if result.returncode:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
+        raise Fail(f"{' '.join(map(str, args[:3]))}... failed:\n{tail}")
+
+
+def where(url):
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 5672}"
+
+
+def check_url(url):
+    """Fail with a clear line on a URL pika would misread."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as error:
+        raise Fail(f"AMQP_URL is not a valid broker URL: {error}") from None
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise Fail("AMQP_URL is not a valid broker URL: it must look like "
+                   "amqp://user:password@host:5672/%2F")
+
+
+class Broker:
+    def __init__(self, name, url, ctl):
+        self.name, self.url, self.ctl_prefix = name, url, ctl
+
+    def url_with(self, password=None, query=None, vhost=None):
+        """This broker's URL with another password, query or virtual host."""
+        parts = urlsplit(self.url)
+        netloc = parts.netloc
+        if password is not None:
+            netloc = (f"{parts.username or 'guest'}:{password}@"
+                      f"{parts.hostname}:{parts.port or 5672}")
+        return parts._replace(netloc=netloc, query=query or parts.query,
+                              path=parts.path if vhost is None else f"/{vhost}"
+                              ).geturl()
+
+    def connection(self):
+        return pika.BlockingConnection(pika.URLParameters(self.url))
+
+    def answers(self):
+        try:
+            self.connection().close()
+            return True
+        except (exceptions.ProbableAuthenticationError,
+                exceptions.ProbableAccessDeniedError) as error:
+            raise Fail(f"RabbitMQ at {where(self.url)} answers but refuses the "
+                       f"user, password or virtual host: {error.args[0]}") from None
+        except exceptions.AMQPConnectionError:
+            return False
+
+    def version(self):
+        with self.connection() as connection:
+            properties = connection._impl.server_properties
+        version = properties["version"]
+        return version.decode() if isinstance(version, bytes) else version
+
+    def ctl(self, *args, timeout=120):
+        """rabbitmqctl on this broker's node; a CompletedProcess."""
+        if self.ctl_prefix is None:
+            raise Fail(f"cannot control the broker at {where(self.url)}: "
+                       "rabbitmqctl works only on brokers this machine runs")
+        return as_root(*self.ctl_prefix, *args, capture_output=True, text=True,
+                       timeout=timeout)
+
+    def checked(self, *args):
+        """rabbitmqctl ARGS, failing with what it said; its output."""
+        result = self.ctl(*args)
+        if result.returncode:
+            raise Fail(f"rabbitmqctl {' '.join(args)} failed: {result.stderr}")
+        return result.stdout
+
+    @contextlib.contextmanager
+    def consumer_timeout(self, queue, milliseconds):
+        """Lower the consumer timeout for queue while in the with block."""
+        if tuple(map(int, self.version().split(".")[:2])) >= (3, 12):
+            self.checked("set_policy", "--apply-to", "queues", "test-timeout",
+                         f"^{re.escape(queue)}$",
+                         json.dumps({"consumer-timeout": milliseconds}))
+            try:
+                yield
+            finally:
+                self.checked("clear_policy", "test-timeout")
+            return
+        # Before 3.12 only the broker-wide setting exists. Channels check it
+        # once a minute, unless their tick interval is shorter.
+        def setting(name):
+            return self.checked("eval", f"application:get_env(rabbit, {name}).")
+
+        def put(timeout, tick):
+            self.checked("eval", f"application:set_env(rabbit, consumer_timeout, "
+                         f"{timeout}), application:set_env(rabbit, "
+                         f"channel_tick_interval, {tick}).")
+
+        was = [re.sub(r"\D", "", setting(name)) or "undefined"
+               for name in ("consumer_timeout", "channel_tick_interval")]
+        put(milliseconds, 1000)
+        try:
+            yield
+        finally:
+            put(*was)
+
+    def node_runs(self):
+        """True if the node answers rabbitmqctl (its app may be stopped)."""
+        try:
+            return self.ctl("ping", timeout=30).returncode == 0
+        except (Fail, OSError, subprocess.TimeoutExpired):
+            return False
+
+    def wait(self, seconds=120):
+        deadline = time.monotonic() + seconds
+        while not self.answers():
+            if time.monotonic() > deadline:
+                raise Fail(f"RabbitMQ did not answer at {where(self.url)} "
+                           f"within {seconds} s")
+            time.sleep(0.5)  # poll: the broker takes a few seconds to boot
+
+    def ensure(self):
+        check_url(self.url)
+        if self.answers():
+            return
+        if self.ctl_prefix is None:
+            raise Fail(f"no RabbitMQ answers at {where(self.url)}: start it "
+                       "there, or point AMQP_URL at a broker that runs")
+        if self.node_runs():
+            print(f"RabbitMQ's node runs but its app is stopped: starting it "
+                  f"({self.name})", flush=True)
+            self.ctl("start_app")
+        else:
+            print(f"Starting RabbitMQ ({self.name}) at {where(self.url)}...",
+                  flush=True)
+            self.start()
+        self.wait()
+
+    def start(self):
+        server = command("rabbitmq-server")
+        if server is None:
+            if os.geteuid() != 0 or command("apt-get") is None:
+                raise Fail(f"no RabbitMQ answers at {where(self.url)} and none "
+                           f"is installed.\n{HOW}")
+            print("Installing RabbitMQ from Debian's packages...", flush=True)
+            as_root("apt-get", "update", "-qq", check=True)
+            as_root("apt-get", "install", "-y", "-qq", "rabbitmq-server", check=True)
+            server = command("rabbitmq-server")
+        as_root(server, "-detached", check=True)
+
+
+class Chroot(Broker):
+    """RabbitMQ 4.3 from Debian unstable, in a chroot made with debootstrap."""
+
+    # As the rabbitmq user of the chroot, at home, where its Erlang cookie is.
+    AS_RABBITMQ = ("chroot", "--userspec=rabbitmq:rabbitmq", CHROOT, "env",
+                   "HOME=/var/lib/rabbitmq", "sh", "-c",
+                   'cd "$HOME" && exec "$@"', "sh")
+
+    def __init__(self):
+        super().__init__("4.3", "amqp://guest:guest@127.0.0.1:5673/%2F",
+                         [*self.AS_RABBITMQ, "rabbitmqctl"])
+
+    def ensure(self):
+        if not (CHROOT / ".ready").exists():
+            self.provision()
+        # The node reads its memory use from /proc.
+        if subprocess.run(["mountpoint", "-q", CHROOT / "proc"]).returncode:
+            as_root("mount", "-t", "proc", "proc", CHROOT / "proc", check=True)
+        super().ensure()
+
+    def start(self):
+        as_root(*self.AS_RABBITMQ, "setsid", "rabbitmq-server", "-detached",
+                check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+
+    def provision(self):
+        debian = command("apt-get") and Path("/etc/debian_version").exists()
+        if os.geteuid() != 0 or not debian:
+            raise Fail("RabbitMQ 4.3 is set up only as root on Debian or Ubuntu; "
+                       "test your own broker only with: make test RABBITMQ=system")
+        if command("debootstrap") is None:
+            print("Installing debootstrap from Debian's packages...", flush=True)
+            as_root("apt-get", "update", "-qq", check=True)
+            as_root("apt-get", "install", "-y", "-qq", "debootstrap", check=True)
+        print(f"Setting up RabbitMQ 4.3 in {CHROOT} (a few minutes, once)...",
+              flush=True)
+        if CHROOT.exists():
+            subprocess.run(["umount", CHROOT / "proc"], stderr=subprocess.DEVNULL)
+            shutil.rmtree(CHROOT)
+        CHROOT.parent.mkdir(parents=True, exist_ok=True)
+        step("debootstrap", "--variant=minbase", "trixie", CHROOT, MIRROR)
+        (CHROOT / "etc/apt/sources.list").write_text(f"deb {MIRROR} unstable main\n")
+        (CHROOT / "etc/hosts").write_text("127.0.0.1 localhost\n::1 localhost\n")
+        # Install only: the node is started by ensure(), never by the package.
+        policy = CHROOT / "usr/sbin/policy-rc.d"
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+        step("chroot", CHROOT, "apt-get", *APT, "update")
+        step("chroot", CHROOT, "apt-get", *APT, "install", "-y",
+             "--no-install-recommends", "rabbitmq-server")
+        (CHROOT / "etc/rabbitmq/rabbitmq-env.conf").write_text(NODE_43)
+        (CHROOT / ".ready").touch()
+
+
+def named(name):
+    if name == "system":
+        url = os.environ.get("AMQP_URL", SYSTEM_URL)
+        local = urlsplit(url).hostname in ("localhost", "127.0.0.1", "::1")
+        return Broker("system", url, ["rabbitmqctl"] if local else None)
+    if name == "4.3":
+        return Chroot()
+    return Broker(name, name, None)
+
+
+def under_test():
+    """The broker the tests run against: RABBITMQ names it (default system)."""
+    return named(os.environ.get("RABBITMQ", "system"))
+
+
+def main(args):
+    if args[:1] == ["ctl"]:
+        result = named(args[1]).ctl(*args[2:])
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        return result.returncode
+    for name in args or ["system"]:
+        broker = named(name)
+        try:
+            broker.ensure()
+        except Fail as error:
+            sys.exit(f"broker {name}: {error}")
+        print(f"RabbitMQ {broker.version()} answers at {where(broker.url)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -1,11 +1,16 @@
-"""Shared fixtures: a broker that answers, and queues left as they were found."""
-import os
+"""Shared fixtures: the broker under test, and queues left as they were found.
 
+Tests marked ``offline`` need no broker: ``make test`` runs them once, and
+every other test once on each broker (see run.py and broker.py).
+"""
 import pika
 import pytest
 from pika import exceptions
 
-AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F")
+import broker
+
+BROKER = broker.under_test()
+AMQP_URL = BROKER.url
 
 # Every named queue a pattern declares. A test starts with them empty and
 # must leave them empty.
@@ -13,12 +18,33 @@ QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
           "rpc.fibonacci"]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "offline: needs no broker")
+
+
 def broker_connection():
     return pika.BlockingConnection(pika.URLParameters(AMQP_URL))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def broker():
+def rabbitmqctl(*args, timeout=120):
+    """rabbitmqctl on the broker under test; its stdout."""
+    try:
+        result = BROKER.ctl(*args, timeout=timeout)
+    except broker.Fail as error:
+        pytest.fail(str(error))
+    assert result.returncode == 0, (
+        f"rabbitmqctl {' '.join(args)} failed: these tests control the broker, "
+        f"so they need root or password-less sudo: {result.stderr}")
+    return result.stdout
+
+
+def url(**changes):
+    """AMQP_URL of the broker under test, with another password or query."""
+    return BROKER.url_with(**changes)
+
+
+@pytest.fixture(scope="session")
+def answering():
     try:
         broker_connection().close()
     except exceptions.AMQPConnectionError as error:
@@ -44,7 +70,11 @@ def depths(purge=False):
 
 
 @pytest.fixture(autouse=True)
-def empty_queues():
+def empty_queues(request):
+    if request.node.get_closest_marker("offline"):
+        yield
+        return
+    request.getfixturevalue("answering")
     depths(purge=True)
     yield
     left = {queue: count for queue, count in depths().items() if count}

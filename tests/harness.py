@@ -65,7 +65,7 @@ class Script:
                         break
                     raise AssertionError(
                         f"{self.label}: no {what} within {timeout} s\n"
-                        f"stdout: {self.stdout}\nstderr: {self.stderr}")
+                        f"stdout: {self.stdout[-20:]}\nstderr: {self.stderr[-20:]}")
                 self.changed.wait(min(left, 0.1))
 
     def wait_for(self, pattern, timeout=15, count=1):
@@ -164,7 +164,8 @@ def wait_total(scripts, pattern, count, timeout=30):
             raise AssertionError(
                 f"{len(matching(scripts, pattern))} of {count} lines matching "
                 f"{pattern!r} within {timeout} s: "
-                + "; ".join(f"{s.label}: {s.stdout} {s.stderr}" for s in scripts))
+                + "; ".join(f"{s.label}: {s.stdout[-20:]} {s.stderr[-20:]}"
+                            for s in scripts))
         with scripts[0].changed:
             scripts[0].changed.wait(0.05)
     return matching(scripts, pattern)

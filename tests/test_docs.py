@@ -13,6 +13,7 @@ DOCS = ROOT / "docs"
 PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
 
 
+@pytest.mark.offline
 def test_docs_build_without_a_warning(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q",
@@ -20,6 +21,7 @@ def test_docs_build_without_a_warning(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.offline
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_each_pattern_page_shows_every_script_of_its_folder(pattern):
     page = (DOCS / f"{pattern}.rst").read_text()
@@ -28,6 +30,7 @@ def test_each_pattern_page_shows_every_script_of_its_folder(pattern):
     assert included == scripts
 
 
+@pytest.mark.offline
 def test_no_page_pastes_code_or_quotes_line_numbers():
     for page in DOCS.glob("*.rst"):
         text = page.read_text()
@@ -35,6 +38,7 @@ def test_no_page_pastes_code_or_quotes_line_numbers():
         assert "code-block:: python" not in text, page.name
 
 
+@pytest.mark.offline
 def test_every_image_and_included_file_exists():
     for page in [*DOCS.glob("*.rst"), ROOT / "README.rst"]:
         for target in re.findall(r"(?:image|literalinclude):: (\S+)", page.read_text()):
@@ -43,6 +47,7 @@ def test_every_image_and_included_file_exists():
         assert diagram.with_suffix(".png").is_file(), diagram
 
 
+@pytest.mark.offline
 def test_readme_renders_without_a_warning():
     docutils.core.publish_string(
         (ROOT / "README.rst").read_text(), writer="html",

@@ -1,25 +1,19 @@
 """Reliability: nothing lost under a broker restart, a poison task, a full
 queue, or over TLS."""
-import os
+import contextlib
 import socket
 import ssl
 import subprocess
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import depths
+from conftest import AMQP_URL, BROKER, depths, rabbitmqctl
 from harness import Consumers, Script, run, wait_total
 
-
-def rabbitmqctl(*args):
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    result = subprocess.run([*sudo, "rabbitmqctl", *args], capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, (
-        f"rabbitmqctl {' '.join(args)} failed: these tests restart the broker, "
-        f"so they need root or password-less sudo: {result.stderr}")
+ADDRESS = urlsplit(AMQP_URL)
 
 
 def wait_depth(queue, count, timeout=15):
@@ -128,7 +122,7 @@ def tls_port(tmp_path):
     listener = socket.create_server(("127.0.0.1", 0))
 
     def pipe(source, sink):
-        with source, sink:
+        with source, sink, contextlib.suppress(OSError):  # either end may go
             while data := source.recv(65536):
                 sink.sendall(data)
 
@@ -137,7 +131,7 @@ def tls_port(tmp_path):
             secure = context.wrap_socket(client, server_side=True)
         except (ssl.SSLError, OSError):
             return
-        upstream = socket.create_connection(("127.0.0.1", 5672))
+        upstream = socket.create_connection((ADDRESS.hostname, ADDRESS.port or 5672))
         threading.Thread(target=pipe, args=(upstream, secure), daemon=True).start()
         pipe(secure, upstream)
 
@@ -171,3 +165,22 @@ def test_amqps_with_an_untrusted_certificate_is_one_line(tls_port):
     assert status == 1 and len(errors) == 1
     assert errors[0].startswith(f"producer.py: TLS with RabbitMQ at localhost:{port} "
                                 "failed: CERTIFICATE_VERIFY_FAILED")
+
+
+def test_a_task_that_outlives_the_consumer_timeout_is_done_by_another_worker():
+    with BROKER.consumer_timeout("workers.tasks", 3000):
+        slow = Script("workers", "consumer", "--seconds", 30).ready()
+        try:
+            assert run("workers", "producer", "long task")[0] == 0
+            slow.wait_for("^long task received$")
+            with Consumers("workers", ["--seconds", 0]) as (fast,):
+                slow.wait_until(lambda: slow.stderr, 90, "consumer timeout line")
+                fast.wait_for("^long task received \\(redelivered\\)$")
+                fast.wait_for("^long task done$")
+            # The slow worker said what happened in one line, and goes on.
+            assert len(slow.stderr) == 1
+            assert "outlived its consumer timeout" in slow.stderr[0]
+            slow.ready(count=2)
+            assert slow.signal() == 0
+        finally:
+            slow.kill()

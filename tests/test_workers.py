@@ -2,6 +2,7 @@
 import re
 import signal
 
+from conftest import url
 from harness import Consumers, Script, run, wait_total
 
 
@@ -36,7 +37,7 @@ def test_task_of_a_killed_worker_goes_to_another_worker():
 
 
 def test_worker_answers_heartbeats_during_a_long_task():
-    env = {"AMQP_URL": "amqp://guest:guest@localhost:5672/%2F?heartbeat=2"}
+    env = {"AMQP_URL": url(query="heartbeat=2")}
     with Consumers("workers", ["--seconds", 6], env=env) as (worker,):
         assert run("workers", "producer", "long task", env=env)[0] == 0
         worker.wait_for("^long task done$", timeout=20)

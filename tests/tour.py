@@ -3,9 +3,11 @@
 Each line is labelled with the terminal it would appear in. Run it with
 ``make tour``.
 """
+import os
 import sys
 import threading
 
+import broker
 from harness import Consumers, run, wait_total
 
 LOCK = threading.Lock()  # lines come from one reader thread per terminal
@@ -73,6 +75,13 @@ PATTERNS = {
 
 
 def main():
+    chosen = broker.named(os.environ.get("RABBITMQ") or "system")
+    try:
+        chosen.ensure()
+    except broker.Fail as error:
+        sys.exit(f"broker {chosen.name}: {error}")
+    os.environ["AMQP_URL"] = chosen.url  # for every script the tour starts
+    say(None, f"RabbitMQ {chosen.version()} answers at {broker.where(chosen.url)}")
     for name in sys.argv[1:] or PATTERNS:
         tour, what = PATTERNS[name]
         say(None, f"\n=== {name}: {what} ===")

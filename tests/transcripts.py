@@ -4,18 +4,18 @@ Every transcript comes from a real run: the tour of each pattern, recorded
 terminal by terminal, and a few single commands. tests/test_docs.py runs them
 again and checks the files still match what the scripts print.
 """
-import os
 import re
-import subprocess
 import sys
 import threading
 from collections import Counter, defaultdict
 
+import broker
 import tour
-from harness import ROOT, Consumers, run
+from harness import ROOT, Consumers, Script, run
 
 OUT = ROOT / "docs" / "transcripts"
 CLOSED = "amqp://guest:guest@localhost:5999/%2F"
+BROKER = broker.under_test()
 
 # name: (folder, script, arguments, environment, run with the folder's consumer)
 SINGLE = {
@@ -28,7 +28,7 @@ SINGLE = {
         "basic", "consumer", [], {"AMQP_URL": CLOSED}, False),
     "troubleshooting/wrong-password": (
         "basic", "consumer", [],
-        {"AMQP_URL": "amqp://guest:wrong@localhost:5672/%2F"}, False),
+        {"AMQP_URL": BROKER.url_with(password="wrong")}, False),
 }
 
 
@@ -58,15 +58,17 @@ def normalize(lines):
     for line in lines:
         line = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", "<time>", line)
         line = re.sub(r"amq\.gen-[\w-]+", "amq.gen-<name>", line)
+        # The broker under test: the transcripts ran on localhost:5672.
+        line = re.sub(r"\b(localhost|127\.0\.0\.1):\d+", "<broker>", line)
         result.append(line)
     return Counter(result)
 
 
 def rabbitmqctl(*args):
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    result = subprocess.run([*sudo, "rabbitmqctl", "-q", *args], check=True,
-                            capture_output=True, text=True)
-    return [f"$ sudo rabbitmqctl {' '.join(args)}", *result.stdout.splitlines()]
+    """The command as a reader types it, then what the broker under test said."""
+    result = BROKER.ctl("-q", *args)
+    assert result.returncode == 0, result.stderr
+    return [f"$ sudo rabbitmqctl -q {' '.join(args)}", *result.stdout.splitlines()]
 
 
 def inspecting():
@@ -83,6 +85,46 @@ def inspecting():
     return files
 
 
+def consumer_timeout():
+    """A worker whose task outlives the consumer timeout, lowered to 3 s."""
+    lines = []
+    with BROKER.consumer_timeout("workers.tasks", 3000):
+        slow = Script("workers", "consumer", "--seconds", 10,
+                      echo=lambda _, line: lines.append(line)).ready()
+        try:
+            run("workers", "producer", "long task")
+            slow.wait_for("^long task received$")
+            with Consumers("workers", ["--seconds", 0]) as (fast,):
+                slow.wait_until(lambda: slow.stderr, 90, "consumer timeout line")
+                fast.wait_for("^long task done$")
+                slow.ready(count=2)
+            lines.append("^C")
+            slow.signal()
+        finally:
+            slow.kill()
+    return lines
+
+
+def deprecated():
+    """What the same old-style declarations get from each broker."""
+    files = {}
+    for name in ("system", "4.3"):
+        chosen = broker.named(name)
+        lines = []
+        run("docs/examples", "deprecated", env={"AMQP_URL": chosen.url},
+            echo=lambda _, line, lines=lines: lines.append(line))
+        files[f"deprecated-{chosen.version()}"] = lines
+    return files
+
+
+def versions():
+    """The brokers the transcripts ran on, for the pages to say so."""
+    recorded = BROKER.version()
+    checked = " and ".join(broker.named(name).version() for name in ("system", "4.3"))
+    return [f".. |recorded-on| replace:: RabbitMQ {recorded}",
+            f".. |tested-on| replace:: RabbitMQ {checked}"]
+
+
 def write(path, lines):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -96,6 +138,10 @@ def main():
         write(OUT / f"{name}.txt", record_single(name))
     for name, lines in inspecting().items():
         write(OUT / "inspecting" / f"{name}.txt", lines)
+    write(OUT / "workers" / "timeout.txt", consumer_timeout())
+    for name, lines in deprecated().items():
+        write(OUT / "troubleshooting" / f"{name}.txt", lines)
+    write(OUT / "versions.rst", versions())
     print(f"transcripts written to {OUT.relative_to(ROOT)}", file=sys.stderr)
 
 

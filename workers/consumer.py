@@ -47,7 +47,8 @@ class Consumer(Queue):
             print(f"{task} done", flush=True)
         else:
             # Back in the queue; after DELIVERY_LIMIT tries, dead-lettered.
-            self.channel.basic_nack(tag, requeue=True)
+            # Reject, not nack: since RabbitMQ 4.3 a nack is not counted.
+            self.channel.basic_reject(tag, requeue=True)
             print(f"{task} failed", flush=True)
 
 

@@ -57,6 +57,9 @@ class Queue:
         print(f"Waiting for messages in {self.queue}. To exit press CTRL+C",
               flush=True)
         self.channel.start_consuming()
+        # It returns only if the broker cancelled us: RabbitMQ 4.3 does when
+        # a task outlives the consumer timeout (3.10 closes the channel).
+        raise exceptions.ConsumerCancelled()
 
     def callback(self, channel, method, properties, body):
         raise NotImplementedError("a consumer defines what to do with a message")
@@ -108,6 +111,9 @@ def explain(error):
         return "RabbitMQ refused the task (is the queue full?); it was not sent"
     if isinstance(error, exceptions.UnroutableError):
         return "no queue took the task; it was not sent"
+    if timed_out(error):
+        return ("RabbitMQ took back a task that outlived its consumer timeout "
+                "(30 minutes by default)")
     if isinstance(error, exceptions.ChannelClosedByBroker):
         return f"RabbitMQ refused: {error.reply_text}"
     if isinstance(error, ssl.SSLError):
@@ -121,6 +127,14 @@ def explain(error):
         password = credentials.rpartition(":")[2] if at else ""
         return message.replace(password, "***") if password else message
     return None
+
+
+def timed_out(error):
+    """The broker gave up on an unacked task: 4.3 cancels, 3.10 closes."""
+    return isinstance(error, exceptions.ConsumerCancelled) or (
+        isinstance(error, exceptions.ChannelClosedByBroker)
+        and "acknowledgement" in error.reply_text
+        and "timed out" in error.reply_text)
 
 
 def run(main):
@@ -149,7 +163,10 @@ def serve(worker):
                 delays = iter(RECONNECT_DELAYS)
                 connected.receive()
             return
-        except exceptions.AMQPConnectionError as error:
+        except exceptions.AMQPError as error:
+            if not (isinstance(error, exceptions.AMQPConnectionError)
+                    or timed_out(error)):
+                raise
             delay = next(delays, None) if delays else None
             refused = isinstance(error, (exceptions.ProbableAuthenticationError,
                                          exceptions.ProbableAccessDeniedError))
