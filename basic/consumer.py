@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Basic consumer: print every greeting that arrives in basic.greetings.
 
-Run it with ``python consumer.py`` and stop it with Ctrl+C. Messages sent
-while it was not running wait in the queue and arrive when it starts.
+Run it as "python consumer.py" and stop it with Ctrl+C. Messages sent while
+it was not running wait in the queue and arrive when it starts.
 """
 import argparse
 
-from queue import Queue, run
+import cli
+from queue import Queue
 
 
 class Consumer(Queue):
@@ -24,4 +25,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Basic producer: send five greetings to the basic.greetings queue.
 
-Run it with ``python producer.py``; start ``python consumer.py`` in another
+Run it as "python producer.py"; start "python consumer.py" in another
 terminal, before or after, to receive them.
 """
 import argparse
 from datetime import datetime
 
-from queue import Queue, run
+import cli
+from queue import Queue
 
 
 class Producer(Queue):
@@ -24,4 +25,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Pub/Sub consumer: print every message published to pubsub.broadcast.
 
-Run as many as you like with ``python consumer.py``: each binds a queue of
+Run as many as you like with "python consumer.py": each binds a queue of
 its own, so each receives every message published while it runs.
 """
 import argparse
 
+import cli
 from exchange import Exchange
-from queue import run
 
 
 class Consumer(Exchange):
@@ -33,4 +33,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -11,6 +11,7 @@ from queue import Queue
 class Exchange(Queue):
     def __init__(self, exchange, exchange_type):
         super().__init__()
+        # Durable: the exchange and its type survive a broker restart.
         self.channel.exchange_declare(exchange=exchange,
                                       exchange_type=exchange_type, durable=True)
         self.exchange = exchange

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pub/Sub producer: publish five messages to the pubsub.broadcast exchange.
 
-Run it with ``python producer.py`` while one or more ``python consumer.py``
+Run it with "python producer.py" while one or more "python consumer.py"
 run in other terminals: each of them gets every message. With no consumer
 running, the messages go nowhere, and it says so.
 """
@@ -9,8 +9,8 @@ import argparse
 import sys
 from datetime import datetime
 
+import cli
 from exchange import Exchange
-from queue import run
 
 
 class Producer(Exchange):
@@ -29,4 +29,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

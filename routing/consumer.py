@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Routing consumer: print the messages sent with any of the given keys.
 
-Run it with ``python consumer.py blue``, or ``python consumer.py red green``
+Run it with "python consumer.py blue", or "python consumer.py red green"
 for both. Messages with other keys never reach it.
 """
 import argparse
 
-from exchange import Exchange, routing_key
-from queue import run
+import cli
+from exchange import Exchange
 
 
 class Consumer(Exchange):
@@ -30,7 +30,7 @@ class Consumer(Exchange):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("keys", nargs="+", type=routing_key, metavar="KEY",
+    parser.add_argument("keys", nargs="+", type=cli.routing_key, metavar="KEY",
                         help="routing keys to receive, such as blue")
     keys = parser.parse_args().keys
     with Consumer(keys) as consumer:
@@ -38,4 +38,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

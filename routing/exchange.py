@@ -3,8 +3,6 @@
 The exchange, not the producer, decides which queues get a message: a direct
 exchange gives a message to the queues bound with exactly its routing key.
 """
-import argparse
-
 from pika import exceptions
 
 from queue import Queue
@@ -13,6 +11,7 @@ from queue import Queue
 class Exchange(Queue):
     def __init__(self, exchange, exchange_type):
         super().__init__()
+        # Durable: the exchange and its type survive a broker restart.
         self.channel.exchange_declare(exchange=exchange,
                                       exchange_type=exchange_type, durable=True)
         self.exchange = exchange
@@ -31,11 +30,3 @@ class Exchange(Queue):
                   flush=True)
         else:
             print(f"{message} sent", flush=True)
-
-
-def routing_key(text):
-    """An argparse type: a routing key the broker accepts."""
-    if not text or len(text.encode()) > 255:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a routing key: it needs 1 to 255 bytes")
-    return text

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Routing producer: send five messages with routing key KEY.
 
-Run it with ``python producer.py blue``. Only consumers bound with that key,
-such as ``python consumer.py blue``, receive them.
+Run it with "python producer.py blue". Only consumers bound with that key,
+such as "python consumer.py blue", receive them.
 """
 import argparse
 import sys
 from datetime import datetime
 
-from exchange import Exchange, routing_key
-from queue import run
+import cli
+from exchange import Exchange
 
 
 class Producer(Exchange):
@@ -19,7 +19,7 @@ class Producer(Exchange):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("key", type=routing_key, metavar="KEY",
+    parser.add_argument("key", type=cli.routing_key, metavar="KEY",
                         help="the routing key, such as blue")
     key = parser.parse_args().key
     now = datetime.now()
@@ -31,4 +31,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """RPC server: answer fib(n) requests from the rpc.fibonacci queue.
 
-Run one or more with ``python consumer.py``: they share the requests, one at
+Run one or more with "python consumer.py": they share the requests, one at
 a time each. It consumes requests, so in this tutorial it is the consumer;
-``python producer.py 30`` is the client that produces them.
+"python producer.py 30" is the client that produces them.
 """
 import argparse
 import json
 
 import pika
 
-from queue import MAX_N, Queue, run, serve
+import cli
+from queue import Queue
+
+MAX_N = 1000  # the largest n a server computes fib(n) for
 
 
 def fib(n):
@@ -61,8 +64,8 @@ class Consumer(Queue):
 
 def main():
     argparse.ArgumentParser(description=__doc__).parse_args()
-    serve(Consumer)
+    cli.serve(Consumer)
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

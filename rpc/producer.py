@@ -1,21 +1,32 @@
 #!/usr/bin/env python3
 """RPC client: ask a server for fib(N) and wait for the answer.
 
-Run ``python consumer.py`` in another terminal, then ``python producer.py 30``.
+Run "python consumer.py" in another terminal, then: python producer.py 30
 With no server running, it gives up after --timeout seconds, and the request
 expires with it.
 """
 import argparse
 import json
-import sys
 import time
 import uuid
 
 import pika
 
-from queue import Queue, run
+import cli
+from queue import Queue
 
 REPLY_TO = "amq.rabbitmq.reply-to"  # direct reply-to: no reply queue to declare
+
+
+def understood(body):
+    """The reply as {"result": ...} or {"error": ...}, whatever was sent."""
+    try:
+        reply = json.loads(body)
+    except ValueError:
+        reply = None
+    if isinstance(reply, dict) and ("result" in reply or "error" in reply):
+        return reply
+    return {"error": f"the reply is neither a result nor an error: {body[:40]!r}"}
 
 
 class Producer(Queue):
@@ -30,7 +41,7 @@ class Producer(Queue):
     def on_reply(self, channel, method, properties, body):
         # A reply for an earlier request, or a duplicate: not ours, ignore it.
         if properties.correlation_id == self.correlation_id:
-            self.reply = json.loads(body)
+            self.reply = understood(body)
 
     def call(self, n, timeout):
         self.correlation_id, self.reply = str(uuid.uuid4()), None
@@ -44,9 +55,11 @@ class Producer(Queue):
             mandatory=True)
         print(f"fib({n}) sent", flush=True)
         deadline = time.monotonic() + timeout
-        while self.reply is None and time.monotonic() < deadline:
-            self.connection.process_data_events(
-                time_limit=deadline - time.monotonic())
+        while self.reply is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.connection.process_data_events(time_limit=left)
         return self.reply
 
 
@@ -61,12 +74,12 @@ def main():
     with Producer() as producer:
         reply = producer.call(args.n, args.timeout)
     if reply is None:
-        sys.exit(f"producer.py: no server answered within {args.timeout:g} s; "
+        cli.fail(f"no server answered within {args.timeout:g} s; "
                  "is python consumer.py running?")
     if "error" in reply:
-        sys.exit(f"producer.py: fib({args.n}) failed: {reply['error']}")
+        cli.fail(f"fib({args.n}) failed: {reply['error']}")
     print(f"fib({args.n}) = {reply['result']} received", flush=True)
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -88,13 +88,16 @@ class Broker:
     def __init__(self, name, url, ctl):
         self.name, self.url, self.ctl_prefix = name, url, ctl
 
-    def url_with(self, password=None, query=None, vhost=None):
-        """This broker's URL with another password, query or virtual host."""
+    def url_with(self, password=None, query=None, vhost=None, port=None):
+        """This broker's URL with another password, query, virtual host or
+        port (a proxy's on this machine)."""
         parts = urlsplit(self.url)
         netloc = parts.netloc
-        if password is not None:
-            netloc = (f"{parts.username or 'guest'}:{password}@"
-                      f"{parts.hostname}:{parts.port or 5672}")
+        if password is not None or port is not None:
+            host = "127.0.0.1" if port else parts.hostname
+            netloc = (f"{parts.username or 'guest'}:"
+                      f"{parts.password if password is None else password}@"
+                      f"{host}:{port or parts.port or 5672}")
         return parts._replace(netloc=netloc, query=query or parts.query,
                               path=parts.path if vhost is None else f"/{vhost}"
                               ).geturl()

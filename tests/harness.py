@@ -20,8 +20,10 @@ class Script:
     """One script running in the background, its output read line by line."""
 
     def __init__(self, folder, name, *args, label=None, echo=None, env=None,
-                 cwd=None):
+                 cwd=None, stdout_lines=None):
+        """stdout_lines: stop reading stdout after that many, as head -n does."""
         self.label = label or name
+        self.stdout_lines = stdout_lines
         self.echo = echo
         self.stdout, self.stderr = [], []
         self.changed = threading.Condition()
@@ -50,6 +52,9 @@ class Script:
                 if self.echo:
                     self.echo(self.label, line.rstrip("\n"))
                 self.changed.notify_all()
+            if lines is self.stdout and len(lines) == self.stdout_lines:
+                pipe.close()
+                break
         with self.changed:
             self.changed.notify_all()
 

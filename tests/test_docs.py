@@ -1,4 +1,5 @@
 """The rendered tutorial: builds clean, shows every script, matches the code."""
+import ast
 import re
 import subprocess
 import sys
@@ -21,13 +22,63 @@ def test_docs_build_without_a_warning(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def includes(page):
+    """(file, options) of each literalinclude on a page, in order."""
+    found = []
+    pattern = r"literalinclude:: (\S+)\n((?:[ \t]+:.*\n)*)"
+    for match in re.finditer(pattern, page.read_text()):
+        options = dict(re.findall(r":([\w-]+):[ \t]*(.*)", match[2]))
+        found.append(((page.parent / match[1]).resolve(), options))
+    return found
+
+
+def code_lines(path, options):
+    """The lines of code (no blanks, no comments) that an include shows."""
+    text = path.read_text()
+    if "pyobject" in options:
+        nodes = ast.parse(text).body
+        for name in options["pyobject"].split("."):
+            node = next(n for n in nodes if getattr(n, "name", None) == name)
+            nodes = getattr(node, "body", [])
+        text = ast.get_source_segment(text, node)
+    elif "start-after" in options or "end-before" in options:
+        text = text.split(options.get("start-after", ""), 1)[-1]
+        text = text.split(options.get("end-before", "\0"), 1)[0]
+    return [line for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
 @pytest.mark.offline
 @pytest.mark.parametrize("pattern", PATTERNS)
-def test_each_pattern_page_shows_every_script_of_its_folder(pattern):
-    page = (DOCS / f"{pattern}.rst").read_text()
-    included = set(re.findall(r"literalinclude:: \.\./(\S+\.py)\n   :caption:", page))
-    scripts = {str(path.relative_to(ROOT)) for path in (ROOT / pattern).glob("*.py")}
-    assert included == scripts
+def test_each_pattern_page_shows_every_file_of_its_lesson(pattern):
+    shown = {path for path, options in includes(DOCS / f"{pattern}.rst")
+             if "caption" in options and not {"pyobject", "start-after"} & set(options)}
+    lesson = {path for path in (ROOT / pattern).glob("*.py") if path.name != "cli.py"}
+    assert shown == lesson
+
+
+@pytest.mark.offline
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_each_pattern_page_opens_with_the_heart_of_the_pattern(pattern):
+    # Before the first whole file: fragments only, at most 20 lines of code,
+    # and pika's calls among them.
+    opening = []
+    for path, options in includes(DOCS / f"{pattern}.rst"):
+        if path.suffix != ".py" or not {"pyobject", "start-after"} & set(options):
+            break
+        opening += code_lines(path, options)
+    assert 0 < len(opening) <= 20, opening
+    assert any("self.channel." in line or "pika." in line for line in opening)
+
+
+@pytest.mark.offline
+def test_the_command_line_layer_has_a_page_of_its_own():
+    shown = [path for path, options in includes(DOCS / "cli.rst")
+             if "caption" in options]
+    assert [path.name for path in shown] == ["cli.py"]
+    for pattern in PATTERNS:
+        assert not [path for path, _ in includes(DOCS / f"{pattern}.rst")
+                    if path.name == "cli.py"], pattern
 
 
 @pytest.mark.offline

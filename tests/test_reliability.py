@@ -1,17 +1,16 @@
 """Reliability: nothing lost under a broker restart, a poison task, a full
 queue, or over TLS."""
-import contextlib
-import socket
+import signal
 import ssl
 import subprocess
-import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import AMQP_URL, BROKER, depths, rabbitmqctl
+from conftest import AMQP_URL, BROKER, depths, rabbitmqctl, url
 from harness import Consumers, Script, run, wait_total
+from proxy import Proxy
 
 ADDRESS = urlsplit(AMQP_URL)
 
@@ -87,14 +86,20 @@ def test_a_task_the_broker_refuses_is_reported_and_nothing_is_lost():
     depths(purge=True)
 
 
-def test_ctrl_c_pressed_twice_still_ends_quietly():
-    consumer = Script("workers", "consumer").ready()
+def test_a_second_ctrl_c_while_the_goodbye_hangs_ends_the_script_at_once():
+    proxy = Proxy(ADDRESS.hostname, ADDRESS.port or 5672)
+    consumer = Script("basic", "consumer", env={"AMQP_URL": url(port=proxy.port)})
     try:
-        consumer.process.send_signal(2)
-        consumer.process.send_signal(2)
-        assert consumer.wait() == 0 and consumer.stderr == []
+        consumer.ready()
+        proxy.hold()  # the broker's answers stop arriving
+        consumer.process.send_signal(signal.SIGINT)
+        assert proxy.spoke.wait(10), "the consumer did not say goodbye"
+        # It waits for the broker's goodbye, which will not come.
+        consumer.process.send_signal(signal.SIGINT)
+        assert consumer.wait(5) == 0 and consumer.stderr == []
     finally:
         consumer.kill()
+        proxy.close()
 
 
 def test_ctrl_c_while_the_rpc_client_waits_ends_quietly():
@@ -119,33 +124,10 @@ def tls_port(tmp_path):
                    check=True, capture_output=True)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def pipe(source, sink):
-        with source, sink, contextlib.suppress(OSError):  # either end may go
-            while data := source.recv(65536):
-                sink.sendall(data)
-
-    def forward(client):
-        try:
-            secure = context.wrap_socket(client, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        upstream = socket.create_connection((ADDRESS.hostname, ADDRESS.port or 5672))
-        threading.Thread(target=pipe, args=(upstream, secure), daemon=True).start()
-        pipe(secure, upstream)
-
-    def accept():
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=forward, args=(client,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield listener.getsockname()[1], str(cert)
-    listener.close()
+    proxy = Proxy(ADDRESS.hostname, ADDRESS.port or 5672,
+                  wrap=lambda client: context.wrap_socket(client, server_side=True))
+    yield proxy.port, str(cert)
+    proxy.close()
 
 
 def test_amqps_urls_work(tls_port):

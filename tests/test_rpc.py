@@ -110,3 +110,20 @@ def test_a_server_error_reply_fails_the_client():
         status, _, errors = call(5000)
     assert status == 1
     assert errors == ["producer.py: fib(5000) failed: n must be at most 1000"]
+
+
+@pytest.mark.parametrize("reply", [b"\xff not json", b"[1, 2]", b'{"answer": 1}'])
+def test_a_reply_that_is_not_an_answer_fails_the_client_in_one_line(reply):
+    # The test plays a server that speaks another language.
+    client = Script("rpc", "producer", 7, "--timeout", 20)
+    try:
+        with broker_connection() as connection:
+            channel = connection.channel()
+            request, _ = next_message(connection, channel, "rpc.fibonacci")
+            channel.basic_publish("", request.reply_to, reply, pika.BasicProperties(
+                correlation_id=request.correlation_id))
+            assert client.wait() == 1
+    finally:
+        client.kill()
+    assert client.stderr == [f"producer.py: fib(7) failed: the reply is neither a "
+                             f"result nor an error: {reply[:40]!r}"]

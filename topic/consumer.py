@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Topic consumer: print the messages whose routing key matches a pattern.
 
-Run it with ``python consumer.py "kern.*"`` or ``python consumer.py "#.critical"
-"kern.#"``: * matches exactly one word, # zero or more. Quote the patterns,
-or the shell may expand them.
+Run it as: python consumer.py 'kern.*'
+or, with two patterns: python consumer.py '#.critical' 'kern.#'
+* matches exactly one word, # zero or more. Quote the patterns: the shell
+expands * and takes # as the start of a comment.
 """
 import argparse
 
-from exchange import Exchange, binding_pattern
-from queue import run
+import cli
+from exchange import Exchange
 
 
 class Consumer(Exchange):
@@ -31,7 +32,7 @@ class Consumer(Exchange):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("patterns", nargs="+", type=binding_pattern,
+    parser.add_argument("patterns", nargs="+", type=cli.binding_pattern,
                         metavar="PATTERN", help="binding patterns, such as kern.*")
     patterns = parser.parse_args().patterns
     with Consumer(patterns) as consumer:
@@ -39,4 +40,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

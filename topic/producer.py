@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Topic producer: send five messages with routing key ROUTING_KEY.
 
-Run it with ``python producer.py kern.critical``. Consumers whose patterns
-match the key, such as ``python consumer.py "kern.*"``, receive them.
+Run it as: python producer.py kern.critical
+Consumers whose patterns match the key, such as python consumer.py 'kern.*',
+receive them.
 """
 import argparse
 import sys
 from datetime import datetime
 
-from exchange import Exchange, routing_key
-from queue import run
+import cli
+from exchange import Exchange
 
 
 class Producer(Exchange):
@@ -19,7 +20,7 @@ class Producer(Exchange):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("key", type=routing_key, metavar="ROUTING_KEY",
+    parser.add_argument("key", type=cli.topic_key, metavar="ROUTING_KEY",
                         help="words separated by dots, such as kern.critical")
     key = parser.parse_args().key
     now = datetime.now()
@@ -31,4 +32,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

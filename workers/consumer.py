@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Workers consumer: take tasks from workers.tasks one at a time and do them.
 
-Run several with ``python consumer.py`` in separate terminals: the queue
-gives each task to one of them. Each task takes ``--seconds`` (default 1);
-a task named "poison" always fails, to show where such tasks end up.
+Run several, each with "python consumer.py" in a terminal of its own: the queue
+gives each task to one of them. Each task takes --seconds (default 1); a task
+named "poison" always fails, to show where such tasks end up.
 """
 import argparse
 import functools
@@ -12,7 +12,8 @@ import time
 
 from pika import exceptions
 
-from queue import Queue, run, serve
+import cli
+from queue import Queue
 
 
 class Consumer(Queue):
@@ -32,7 +33,7 @@ class Consumer(Queue):
                          args=(task, method.delivery_tag)).start()
 
     def work(self, task, tag):
-        time.sleep(self.seconds)
+        time.sleep(self.seconds)  # the work: put yours here
         done = "poison" not in task
         try:
             # pika is not thread-safe: ask the connection's own thread to ack.
@@ -54,13 +55,11 @@ class Consumer(Queue):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=1.0,
+    parser.add_argument("--seconds", type=cli.non_negative, default=1.0,
                         help="how long each task takes (default 1)")
     seconds = parser.parse_args().seconds
-    if seconds < 0:
-        parser.error("--seconds cannot be negative")
-    serve(functools.partial(Consumer, seconds))
+    cli.serve(functools.partial(Consumer, seconds))
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Workers producer: put fifteen tasks in the workers.tasks queue.
 
-Run it with ``python producer.py``, or name your own tasks:
-``python producer.py "resize photo" "send invoice"``. Start one or more
-``python consumer.py`` in other terminals to share the work.
+Run it as "python producer.py", or name your own tasks:
+python producer.py "resize photo" "send invoice". Start one or more
+"python consumer.py" in other terminals to share the work.
 """
 import argparse
 from datetime import datetime
 
-from queue import Queue, run
+import cli
+from queue import Queue
 
 
 class Producer(Queue):
@@ -29,4 +30,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run(main)
+    cli.run(main)

@@ -1,0 +1,52 @@
+"""A TCP proxy on loopback between a script and the broker, that a test can
+make go silent: the script's connection stays open, but nothing the broker
+says reaches it any more, as on a network that drops packets."""
+import contextlib
+import socket
+import threading
+
+
+class Proxy:
+    def __init__(self, host, port, wrap=None):
+        self.upstream = (host, port)
+        self.wrap = wrap  # a function that wraps each accepted socket (TLS)
+        self.silent = threading.Event()
+        self.spoke = threading.Event()  # the script sent data while silent
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def hold(self):
+        """From now on, drop what the broker sends."""
+        self.silent.set()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        try:
+            if self.wrap:
+                client = self.wrap(client)
+            broker = socket.create_connection(self.upstream)
+        except OSError:
+            client.close()
+            return
+        threading.Thread(target=self._pump, args=(broker, client, True),
+                         daemon=True).start()
+        self._pump(client, broker, False)
+
+    def _pump(self, source, sink, from_broker):
+        with source, sink, contextlib.suppress(OSError):  # either end may go
+            while data := source.recv(65536):
+                if not self.silent.is_set():
+                    sink.sendall(data)
+                elif not from_broker:
+                    self.spoke.set()
+
+    def close(self):
+        self.listener.close()

@@ -1,0 +1,198 @@
+"""The command-line layer: what makes the scripts well-behaved tools.
+
+The lesson is in queue.py and exchange.py; this file is the same in every
+pattern folder, so that each folder runs on its own. It reads the broker's
+address from AMQP_URL, turns a broker problem into one line on stderr, ends
+quietly on Ctrl+C, keeps a long-running consumer connected, and checks
+command-line arguments before anything is sent.
+"""
+import argparse
+import os
+import signal
+import ssl
+import sys
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pika
+from pika import exceptions
+
+DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
+RECONNECT_DELAYS = (1, 2, 4, 8, 8, 8, 8, 8, 8)  # seconds; then give up
+
+
+class BadURL(Exception):
+    """AMQP_URL is not a URL that names a broker."""
+
+
+def amqp_url():
+    return os.environ.get("AMQP_URL", DEFAULT_URL)
+
+
+def parameters():
+    """pika's connection parameters for AMQP_URL."""
+    try:
+        url = urlsplit(amqp_url())
+        url.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as error:
+        raise BadURL(error) from None
+    if url.scheme not in ("amqp", "amqps") or not url.hostname:
+        raise BadURL("it must look like amqp://user:password@host:5672/%2F")
+    try:
+        settings = pika.URLParameters(url.geturl())
+    except ValueError as error:  # a query option pika cannot read
+        raise BadURL(error) from None
+    query = parse_qs(url.query)
+    # Give up on a broker that does not answer in 5 seconds, not 15, and on
+    # one that blocks our publishes (memory or disk alarm) after 30.
+    for option, seconds in (("socket_timeout", 5), ("stack_timeout", 5),
+                            ("blocked_connection_timeout", 30)):
+        if option not in query:
+            setattr(settings, option, seconds)
+    return settings
+
+
+def address():
+    """host:port of AMQP_URL, for messages: never the password."""
+    url = urlsplit(amqp_url())
+    return f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
+
+
+def timed_out(error):
+    """The broker took back a message held past the consumer timeout:
+    RabbitMQ 4.3 cancels the consumer, 3.x closes the channel."""
+    return isinstance(error, exceptions.ConsumerCancelled) or (
+        isinstance(error, exceptions.ChannelClosedByBroker)
+        and "acknowledgement" in error.reply_text and "timed out" in error.reply_text)
+
+
+def explain(error):
+    """One line that says what went wrong, or None if it is a bug."""
+    if isinstance(error, BadURL):
+        return f"AMQP_URL is not a valid broker URL: {error}"
+    where = address()
+    if isinstance(error, exceptions.ProbableAuthenticationError):
+        return f"RabbitMQ at {where} refused the user name or password"
+    if isinstance(error, exceptions.ProbableAccessDeniedError):
+        return f"RabbitMQ at {where} refused the virtual host in AMQP_URL"
+    if isinstance(error, exceptions.ConnectionBlockedTimeout):
+        return (f"RabbitMQ at {where} blocked publishing for too long: it is "
+                "short of memory or disk (see the alarms in: sudo rabbitmqctl status)")
+    if isinstance(error, exceptions.ConnectionClosedByBroker):
+        return f"RabbitMQ at {where} closed the connection: {error.reply_text}"
+    if isinstance(error, exceptions.StreamLostError):
+        return f"lost the connection to RabbitMQ at {where}"
+    if isinstance(error, exceptions.NackError):
+        return "RabbitMQ refused the message (is the queue full?); it was not sent"
+    if isinstance(error, exceptions.UnroutableError):
+        return "no queue took the message; it was not sent"
+    if timed_out(error):
+        return ("RabbitMQ took back a message held longer than its consumer "
+                "timeout (30 minutes by default)")
+    if isinstance(error, exceptions.ChannelClosedByBroker):
+        return f"RabbitMQ refused: {error.reply_text}"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with RabbitMQ at {where} failed: {error.reason}"
+    if isinstance(error, exceptions.AMQPConnectionError):
+        return (f"cannot reach RabbitMQ at {where}; is it running? "
+                "Start it with: sudo rabbitmq-server -detached")
+    return None
+
+
+def redact(message):
+    """message without AMQP_URL's password, wherever the URL shows in it."""
+    try:
+        password = urlsplit(amqp_url()).password
+    except ValueError:  # not a URL: nothing in the message quotes it
+        return message
+    return message.replace(f":{password}@", ":***@") if password else message
+
+
+def fail(message):
+    """End the script with one line on stderr, named after the script."""
+    sys.exit(f"{os.path.basename(sys.argv[0])}: {redact(message)}")
+
+
+def run(main):
+    """Run main() as a command-line tool: Ctrl+C and SIGTERM end it quietly,
+    a broker problem is one line on stderr and exit status 1."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:
+        # Whoever read our output stopped (consumer.py | head): say nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (BadURL, exceptions.AMQPError, ssl.SSLError) as error:
+        message = explain(error)
+        if message is None:
+            raise
+        fail(message)
+
+
+def serve(consumer):
+    """Run consumer().receive() for as long as it takes. When a working
+    connection is lost, connect again after a growing delay, so that a
+    restarted broker finds its consumers back; failing to connect at the
+    start is an error, as for any script."""
+    delays = None
+    while True:
+        try:
+            with consumer() as connected:
+                delays = iter(RECONNECT_DELAYS)
+                connected.receive()
+                # receive() returns only if the broker cancelled us.
+                raise exceptions.ConsumerCancelled()
+        except exceptions.AMQPError as error:
+            lost = isinstance(error, exceptions.AMQPConnectionError) and not isinstance(
+                error, (exceptions.ProbableAuthenticationError,
+                        exceptions.ProbableAccessDeniedError))
+            delay = next(delays, None) if delays else None
+            if delay is None or not (lost or timed_out(error)):
+                raise
+            print(f"{explain(error)}; reconnecting in {delay} s",
+                  file=sys.stderr, flush=True)
+            time.sleep(delay)
+
+
+def non_negative(text):
+    """An argparse type: a number of seconds, 0 or more."""
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def routing_key(text):
+    """An argparse type: a routing key, at most 255 bytes (empty is one too)."""
+    if len(text.encode()) > 255:
+        raise argparse.ArgumentTypeError(f"{text!r} is longer than 255 bytes")
+    return text
+
+
+def words(text, what):
+    routing_key(text)
+    if text and "" in text.split("."):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a {what} is words separated by single dots")
+    return text.split(".")
+
+
+def topic_key(text):
+    """An argparse type: a topic routing key, such as kern.critical."""
+    if {"*", "#"} & set(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: * and # are for binding patterns, not routing keys")
+    words(text, "routing key")
+    return text
+
+
+def binding_pattern(text):
+    """An argparse type: a binding pattern, such as kern.* or #.critical."""
+    for word in words(text, "binding pattern"):
+        # The broker would take "kern*" as the literal word "kern*": say so.
+        if word not in ("*", "#") and {"*", "#"} & set(word):
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: * and # must stand alone between dots, as in kern.*")
+    return text
