@@ -12,6 +12,7 @@ class Proxy:
         self.wrap = wrap  # a function that wraps each accepted socket (TLS)
         self.silent = threading.Event()
         self.spoke = threading.Event()  # the script sent data while silent
+        self.sockets = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -36,17 +37,28 @@ class Proxy:
         except OSError:
             client.close()
             return
+        self.sockets += [client, broker]
         threading.Thread(target=self._pump, args=(broker, client, True),
                          daemon=True).start()
         self._pump(client, broker, False)
 
     def _pump(self, source, sink, from_broker):
-        with source, sink, contextlib.suppress(OSError):  # either end may go
+        with contextlib.suppress(OSError):  # either end may go
             while data := source.recv(65536):
                 if not self.silent.is_set():
                     sink.sendall(data)
                 elif not from_broker:
                     self.spoke.set()
+        # One end went: end the other too. shutdown, not close: close would
+        # leave the pump of the other direction blocked on its socket.
+        for each in (source, sink):
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
 
     def close(self):
+        """Stop, and drop every connection: the broker sees them go."""
         self.listener.close()
+        for each in self.sockets:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
+            each.close()

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from conftest import broker_connection, url
+from conftest import broker_connection, depths, url
 from harness import ROOT, Consumers, Script, run
 
 # Arguments that make each script do its normal work.
@@ -194,6 +194,7 @@ def test_a_reader_that_stops_reading_ends_the_consumer_quietly():
         assert consumer.wait(15) == 0 and consumer.stderr == []
     finally:
         consumer.kill()
+    depths(purge=True)  # what it received no more
 
 
 def test_unknown_virtual_host_is_one_line():

@@ -79,7 +79,7 @@ def test_a_task_the_broker_refuses_is_reported_and_nothing_is_lost():
     finally:
         rabbitmqctl("clear_policy", "test-full")
     assert status == 1
-    assert errors == ["producer.py: RabbitMQ refused the task (is the queue full?); "
+    assert errors == ["producer.py: RabbitMQ refused the message (is the queue full?); "
                       "it was not sent"]
     # Every task that says "sent" is in the queue; the rest were never sent.
     assert len(tasks(out, "sent")) == ready < 10
@@ -161,7 +161,7 @@ def test_a_task_that_outlives_the_consumer_timeout_is_done_by_another_worker():
                 fast.wait_for("^long task done$")
             # The slow worker said what happened in one line, and goes on.
             assert len(slow.stderr) == 1
-            assert "outlived its consumer timeout" in slow.stderr[0]
+            assert "held longer than its consumer timeout" in slow.stderr[0]
             slow.ready(count=2)
             assert slow.signal() == 0
         finally:
