@@ -30,22 +30,22 @@ ROWS = []  # (what, A, B, a, b, ratio, goal text, goal met)
 def load(folder, *names):
     """The folder's modules, loaded by path under unique names, so that its
     queue.py never replaces the standard library's queue for anyone else."""
-    modules, saved = {}, sys.modules.get("queue")
+    local = ("cli", "queue", *names)
+    modules, saved = {}, {name: sys.modules.get(name) for name in local}
     try:
-        for name in ("queue", *names):
-            path = ROOT / folder / f"{name}.py"
+        for name in local:
             spec = importlib.util.spec_from_file_location(
-                f"bench_{folder}_{name}", path)
+                f"bench_{folder}_{name}", ROOT / folder / f"{name}.py")
             module = importlib.util.module_from_spec(spec)
-            if name != "queue":  # its "from queue import ..." means this folder's
-                sys.modules["queue"] = modules["queue"]
             spec.loader.exec_module(module)
-            modules[name] = module
+            # What this folder's next module imports by name is this one.
+            modules[name] = sys.modules[name] = module
     finally:
-        if saved is None:
-            sys.modules.pop("queue", None)
-        else:
-            sys.modules["queue"] = saved
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
     return modules
 
 
