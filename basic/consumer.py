@@ -15,7 +15,8 @@ class Consumer(Queue):
         super().__init__(queue="basic.greetings")
 
     def callback(self, channel, method, properties, body):
-        print(f"{body.decode()} received", flush=True)
+        # Any bytes: what is not UTF-8 text is shown escaped, as in caf\xe9.
+        print(f"{body.decode(errors='backslashreplace')} received", flush=True)
 
 
 def main():

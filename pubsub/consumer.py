@@ -23,7 +23,8 @@ class Consumer(Exchange):
         self.channel.queue_bind(queue=self.queue, exchange=self.exchange)
 
     def callback(self, channel, method, properties, body):
-        print(f"{body.decode()} received", flush=True)
+        # Any bytes: what is not UTF-8 text is shown escaped, as in caf\xe9.
+        print(f"{body.decode(errors='backslashreplace')} received", flush=True)
 
 
 def main():

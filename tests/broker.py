@@ -140,7 +140,7 @@ class Broker:
     @contextlib.contextmanager
     def consumer_timeout(self, queue, milliseconds):
         """Lower the consumer timeout for queue while in the with block."""
-        if tuple(map(int, self.version().split(".")[:2])) >= (3, 12):
+        if self.major_minor() >= (3, 12):
             self.checked("set_policy", "--apply-to", "queues", "test-timeout",
                          f"^{re.escape(queue)}$",
                          json.dumps({"consumer-timeout": milliseconds}))
@@ -166,6 +166,41 @@ class Broker:
             yield
         finally:
             put(*was)
+
+    def major_minor(self):
+        return tuple(map(int, self.version().split(".")[:2]))
+
+    @contextlib.contextmanager
+    def memory_alarm(self):
+        """A memory alarm while in the with block: the broker blocks every
+        connection that publishes, as when it runs out of memory."""
+        was = self.checked("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")
+        self.checked("set_vm_memory_high_watermark", "absolute", "1")
+        try:
+            yield
+        finally:
+            absolute = re.fullmatch(r"\{absolute,(\d+)\}", was.strip())
+            self.checked("set_vm_memory_high_watermark",
+                         *(["absolute", absolute[1]] if absolute else [was.strip()]))
+
+    @contextlib.contextmanager
+    def max_message_size(self, size):
+        """The largest message the broker takes, lowered to size where the
+        broker allows it at run time (3.x); yields the limit in force."""
+        was = int(re.sub(r"\D", "", self.checked(
+            "eval", "application:get_env(rabbit, max_message_size).")))
+        if self.major_minor() >= (4, 0):  # read once, when the broker starts
+            yield was
+            return
+        def put(value):
+            self.checked("eval", f"application:set_env(rabbit, max_message_size, "
+                         f"{value}).")
+
+        put(size)
+        try:
+            yield size
+        finally:
+            put(was)
 
     def node_runs(self):
         """True if the node answers rabbitmqctl (its app may be stopped)."""

@@ -3,6 +3,8 @@
 Tests marked ``offline`` need no broker: ``make test`` runs them once, and
 every other test once on each broker (see run.py and broker.py).
 """
+from urllib.parse import urlsplit
+
 import pika
 import pytest
 from pika import exceptions
@@ -11,6 +13,8 @@ import broker
 
 BROKER = broker.under_test()
 AMQP_URL = BROKER.url
+# Where the broker under test listens, for a proxy in front of it.
+ADDRESS = (urlsplit(AMQP_URL).hostname, urlsplit(AMQP_URL).port or 5672)
 
 # Every named queue a pattern declares. A test starts with them empty and
 # must leave them empty.

@@ -20,8 +20,10 @@ class Script:
     """One script running in the background, its output read line by line."""
 
     def __init__(self, folder, name, *args, label=None, echo=None, env=None,
-                 cwd=None, stdout_lines=None):
-        """stdout_lines: stop reading stdout after that many, as head -n does."""
+                 cwd=None, stdout_lines=None, command=None, stdin=None):
+        """stdout_lines: stop reading stdout after that many, as head -n does;
+        command: run it instead of python folder/name.py (another client);
+        stdin: an open file to read standard input from."""
         self.label = label or name
         self.stdout_lines = stdout_lines
         self.echo = echo
@@ -30,9 +32,9 @@ class Script:
         cwd = cwd or ROOT / folder
         path = os.path.relpath(ROOT / folder / f"{name}.py", cwd)
         self.process = subprocess.Popen(
-            [sys.executable, path, *map(str, args)],
+            command or [sys.executable, path, *map(str, args)],
             cwd=cwd, env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stdin=stdin or subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.readers = [
             threading.Thread(target=self._read, args=(pipe, lines), daemon=True)
@@ -106,10 +108,10 @@ class Script:
 
 
 def run(folder, name, *args, timeout=30, env=None, cwd=None, echo=None,
-        label=None):
+        label=None, command=None, stdin=None):
     """Run a script to its end; return (exit status, stdout lines, stderr lines)."""
     script = Script(folder, name, *args, env=env, cwd=cwd, echo=echo,
-                    label=label)
+                    label=label, command=command, stdin=stdin)
     try:
         status = script.wait(timeout)
     finally:

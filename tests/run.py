@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import broker
+import clients
 
 TESTS = Path(__file__).resolve().parent
 
@@ -46,6 +47,7 @@ def main(names, extra):
             each.ensure()
         except broker.Fail as error:
             sys.exit(f"broker {each.name}: {error}")
+    clients.ensure()
     summary = [("Without a broker", pytest("offline", {}, extra))]
     for each in brokers:
         env = {"RABBITMQ": each.name, "AMQP_URL": each.url}

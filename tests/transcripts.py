@@ -4,10 +4,13 @@ Every transcript comes from a real run: the tour of each pattern, recorded
 terminal by terminal, and a few single commands. tests/test_docs.py runs them
 again and checks the files still match what the scripts print.
 """
+import os
 import re
+import subprocess
 import sys
 import threading
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import broker
 import tour
@@ -117,6 +120,39 @@ def deprecated():
     return files
 
 
+def shell(folder, command):
+    """A command line run in bash in folder, as typed; what it printed."""
+    result = subprocess.run(["bash", "-c", command], cwd=ROOT / folder,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PATH": f"{Path(sys.executable).parent}"
+                                 f":{os.environ['PATH']}"})
+    return [f"$ {command}", *result.stdout.splitlines(), *result.stderr.splitlines()]
+
+
+def troubles():
+    """The broker blocks publishers; another client sends bytes that are not
+    text; a message over the broker's size limit."""
+    files = {}
+    with BROKER.memory_alarm():
+        files["blocked"] = shell("basic", "python producer.py")
+    with BROKER.connection() as connection:
+        # The blocked greeting was not confirmed, so not "sent", but it can
+        # still reach the queue once the alarm is over: at least once.
+        connection.channel().queue_purge("basic.greetings")
+    terminal = []
+    with Consumers("basic", [], echo=lambda _, line: terminal.append(line)) as (
+            consumer,):
+        files["not-text-publish"] = shell(
+            "basic", "printf 'caf\\xe9' | amqp-publish -r basic.greetings")
+        consumer.wait_for(" received$")
+    files["not-text"] = terminal
+    with BROKER.max_message_size(1_000_000):
+        files["too-big"] = shell(
+            "workers", "python -c \"print('x' * 2_000_000)\" | "
+            "python producer.py --stdin")
+    return files
+
+
 def versions():
     """The brokers the transcripts ran on, for the pages to say so."""
     recorded = BROKER.version()
@@ -140,6 +176,8 @@ def main():
         write(OUT / "inspecting" / f"{name}.txt", lines)
     write(OUT / "workers" / "timeout.txt", consumer_timeout())
     for name, lines in deprecated().items():
+        write(OUT / "troubleshooting" / f"{name}.txt", lines)
+    for name, lines in troubles().items():
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
     write(OUT / "versions.rst", versions())
     print(f"transcripts written to {OUT.relative_to(ROOT)}", file=sys.stderr)

@@ -113,10 +113,19 @@ def fail(message):
     sys.exit(f"{os.path.basename(sys.argv[0])}: {redact(message)}")
 
 
+def interrupted(signum, frame):
+    """Ctrl+C or SIGTERM: stop. The goodbye to the broker can hang (on a
+    blocked connection, or a network gone quiet): after 3 s, go without it."""
+    signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
+    signal.alarm(3)
+    raise KeyboardInterrupt
+
+
 def run(main):
     """Run main() as a command-line tool: Ctrl+C and SIGTERM end it quietly,
     a broker problem is one line on stderr and exit status 1."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         main()
     except KeyboardInterrupt:

@@ -27,7 +27,8 @@ class Consumer(Exchange):
                                     routing_key=pattern)
 
     def callback(self, channel, method, properties, body):
-        print(f"{body.decode()} received", flush=True)
+        # Any bytes: what is not UTF-8 text is shown escaped, as in caf\xe9.
+        print(f"{body.decode(errors='backslashreplace')} received", flush=True)
 
 
 def main():

@@ -24,17 +24,27 @@ class Consumer(Queue):
         self.channel.basic_qos(prefetch_count=1)
 
     def callback(self, channel, method, properties, body):
-        task = body.decode()
+        task = body.decode(errors="backslashreplace")  # any bytes, readably
         again = " (redelivered)" if method.redelivered else ""
         print(f"{task} received{again}", flush=True)
         # Work in a thread, so that this one keeps answering the broker's
         # heartbeats however long the task takes.
-        threading.Thread(target=self.work, daemon=True,
-                         args=(task, method.delivery_tag)).start()
+        threading.Thread(target=self.attempt, daemon=True,
+                         args=(body, task, method.delivery_tag)).start()
 
-    def work(self, task, tag):
-        time.sleep(self.seconds)  # the work: put yours here
-        done = "poison" not in task
+    def work(self, body):
+        """The task itself: put yours here. An exception fails the task."""
+        text = body.decode()  # a task that is not UTF-8 text fails here
+        time.sleep(self.seconds)
+        if "poison" in text:
+            raise ValueError("poison never works")
+
+    def attempt(self, body, task, tag):
+        try:
+            self.work(body)
+            done = True
+        except Exception:  # whatever went wrong, the task goes back
+            done = False
         try:
             # pika is not thread-safe: ask the connection's own thread to ack.
             self.connection.add_callback_threadsafe(

@@ -2,10 +2,12 @@
 """Workers producer: put fifteen tasks in the workers.tasks queue.
 
 Run it as "python producer.py", or name your own tasks:
-python producer.py "resize photo" "send invoice". Start one or more
+python producer.py "resize photo" "send invoice", or send one task per line
+of a file: python producer.py --stdin < tasks.txt. Start one or more
 "python consumer.py" in other terminals to share the work.
 """
 import argparse
+import sys
 from datetime import datetime
 
 import cli
@@ -21,9 +23,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("tasks", nargs="*", metavar="TASK",
                         help="tasks to send instead of the fifteen greetings")
+    parser.add_argument("--stdin", action="store_true",
+                        help="send each line of standard input as a task")
+    args = parser.parse_args()
     now = datetime.now()
-    tasks = parser.parse_args().tasks or [
-        f"{i} {now} - Worker - Hello World" for i in range(15)]
+    tasks = args.tasks or [f"{i} {now} - Worker - Hello World" for i in range(15)]
+    if args.stdin:
+        tasks = (line.rstrip("\n") for line in sys.stdin)
     with Producer() as producer:
         for task in tasks:
             producer.send(task)

@@ -1,0 +1,39 @@
+"""Make sure the clients the cross-client tests use are installed: Debian's
+amqp-tools (amqp-publish, amqp-consume) and Node's amqplib (tests/package.json).
+
+As root with apt-get, what is missing is installed; otherwise say how, and
+exit 1. The tests fail, never skip, when a client is missing.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+PACKAGES = {"amqp-publish": "amqp-tools", "node": "nodejs", "npm": "npm"}
+
+
+def missing():
+    return sorted({package for command, package in PACKAGES.items()
+                   if shutil.which(command) is None})
+
+
+def ensure():
+    packages = missing()
+    if packages:
+        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+            sys.exit(f"the cross-client tests need {', '.join(packages)}: "
+                     f"sudo apt-get install {' '.join(packages)}")
+        print(f"Installing {', '.join(packages)} from Debian's packages...", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    if not (TESTS / "node_modules" / "amqplib").is_dir():
+        print("Installing amqplib from npm...", flush=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(TESTS)],
+                       check=True)
+
+
+if __name__ == "__main__":
+    ensure()
