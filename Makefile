@@ -34,8 +34,13 @@ transcripts: $(VENV)/installed
 	rm -rf docs/transcripts
 	$(PY) tests/transcripts.py
 
-# The diagrams, from their Graphviz sources (Debian package graphviz).
-images: $(patsubst %.dot,%.png,$(wildcard images/*.dot))
+# The diagrams, from their Graphviz sources (Debian package graphviz): SVG for
+# the docs, PNG for README.rst, which code hosts render.
+DIAGRAMS := $(wildcard images/*.dot)
+images: $(DIAGRAMS:.dot=.svg) $(DIAGRAMS:.dot=.png)
+
+images/%.svg: images/%.dot
+	dot -Tsvg $< -o $@
 
 images/%.png: images/%.dot
 	dot -Tpng -Gdpi=110 $< -o $@

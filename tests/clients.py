@@ -1,5 +1,7 @@
 """Make sure the clients the cross-client tests use are installed: Debian's
-amqp-tools (amqp-publish, amqp-consume) and Node's amqplib (tests/package.json).
+amqp-tools (amqp-publish, amqp-consume) and Node's amqplib (tests/package.json);
+and the browser that checks the rendered docs (test_browser.py): Debian's
+chromium, driven by Node's playwright-core.
 
 As root with apt-get, what is missing is installed; otherwise say how, and
 exit 1. The tests fail, never skip, when a client is missing.
@@ -11,7 +13,11 @@ import sys
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
-PACKAGES = {"amqp-publish": "amqp-tools", "node": "nodejs", "npm": "npm"}
+PACKAGES = {"amqp-publish": "amqp-tools", "node": "nodejs", "npm": "npm",
+            "/usr/bin/chromium": "chromium",
+            "dot": "graphviz",  # the diagrams' test renders them again
+            "sudo": "sudo"}  # the transcripts show sudo rabbitmqctl as it ran
+NODE_MODULES = ["amqplib", "playwright-core"]
 
 
 def missing():
@@ -23,14 +29,14 @@ def ensure():
     packages = missing()
     if packages:
         if os.geteuid() != 0 or shutil.which("apt-get") is None:
-            sys.exit(f"the cross-client tests need {', '.join(packages)}: "
+            sys.exit(f"the tests need {', '.join(packages)}: "
                      f"sudo apt-get install {' '.join(packages)}")
         print(f"Installing {', '.join(packages)} from Debian's packages...", flush=True)
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    if not (TESTS / "node_modules" / "amqplib").is_dir():
-        print("Installing amqplib from npm...", flush=True)
+    if not all((TESTS / "node_modules" / name).is_dir() for name in NODE_MODULES):
+        print(f"Installing {', '.join(NODE_MODULES)} from npm...", flush=True)
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(TESTS)],
                        check=True)
 

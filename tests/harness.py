@@ -5,6 +5,7 @@ this one module, so what they show is what the scripts really print.
 """
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "To exit press CTRL+C"
+SHOWN = []  # every Script whose command line was echoed, in order
 
 
 class Script:
@@ -40,10 +42,15 @@ class Script:
             threading.Thread(target=self._read, args=(pipe, lines), daemon=True)
             for pipe, lines in ((self.process.stdout, self.stdout),
                                 (self.process.stderr, self.stderr))]
+        # The command as a reader types it: it pastes into bash unchanged.
+        self.argv = [*(f"{key}={value}" for key, value in (env or {}).items()),
+                     "python", f"{name}.py", *map(str, args)]
+        settings = [f"{key}={shlex.quote(value)}" for key, value in (env or {}).items()]
+        self.command_line = " ".join(
+            ["$", *settings, shlex.join(self.argv[len(settings):])])
         if echo:
-            settings = [f"{key}={value}" for key, value in (env or {}).items()]
-            echo(self.label, " ".join(["$", *settings, "python", f"{name}.py",
-                                       *map(str, args)]))
+            SHOWN.append(self)
+            echo(self.label, self.command_line)
         for reader in self.readers:
             reader.start()
 

@@ -1,25 +1,19 @@
 """The rendered tutorial: builds clean, shows every script, matches the code."""
 import ast
 import re
+import shlex
 import subprocess
 import sys
 
 import docutils.core
 import pytest
 
+import harness
 import transcripts
 from harness import ROOT
 
 DOCS = ROOT / "docs"
 PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
-
-
-@pytest.mark.offline
-def test_docs_build_without_a_warning(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q",
-         str(DOCS), str(tmp_path)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
 
 
 def includes(page):
@@ -109,19 +103,76 @@ def committed(path):
     return transcripts.normalize(path.read_text().splitlines())
 
 
+def paste_as_they_ran(files):
+    """Every command line the files show, pasted into bash (shlex), is the
+    argv of a script that just ran."""
+    shown = [shlex.split(line[2:]) for path in files
+             for line in path.read_text().splitlines() if line.startswith("$ ")]
+    assert shown, files
+    for script in harness.SHOWN:
+        assert script.argv in shown, (script.argv, shown)
+
+
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_tour_transcripts_match_what_the_scripts_print_now(pattern):
     # Which worker gets which task varies, so compare all the pattern's
     # terminals together, with times and server-made names normalized.
+    harness.SHOWN.clear()
     now = sum((transcripts.normalize(lines)
                for lines in transcripts.record_tour(pattern).values()),
               start=transcripts.Counter())
     files = [path for path in (transcripts.OUT / pattern).glob("*.txt")
              if path.stem.split("-")[0] in ("producer", "consumer")]
     assert sum(map(committed, files), start=transcripts.Counter()) == now
+    paste_as_they_ran(files)
 
 
 @pytest.mark.parametrize("name", transcripts.SINGLE)
 def test_single_transcripts_match_what_the_scripts_print_now(name):
+    harness.SHOWN.clear()
     now = transcripts.normalize(transcripts.record_single(name))
-    assert committed(transcripts.OUT / f"{name}.txt") == now
+    path = transcripts.OUT / f"{name}.txt"
+    assert committed(path) == now
+    if "AMQP_URL" not in path.read_text():  # the broker's address varies
+        paste_as_they_ran([path])
+
+
+@pytest.mark.offline
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_each_pattern_page_ends_with_exercises_each_backed_by_a_test(pattern):
+    text = (DOCS / f"{pattern}.rst").read_text()
+    exercises = text.split("\nExercises\n---------\n")[-1]
+    assert exercises != text, "no Exercises section"
+    assert "\n---" not in exercises, "Exercises is not the last section"
+    items = re.findall(r"^\d\. ", exercises, re.MULTILINE)
+    tested = re.findall(r"\.\. tested by: (tests/\w+\.py)::(\w+)", exercises)
+    assert 1 <= len(items) <= 3 and len(tested) >= len(items)
+    for file, name in tested:
+        functions = {node.name for node in ast.parse((ROOT / file).read_text()).body
+                     if isinstance(node, ast.FunctionDef)}
+        assert name in functions, f"{file}::{name}"
+
+
+GUIDES = ["queues", "quorum-queues", "confirms", "consumer-prefetch", "dlx",
+          "direct-reply-to", "ttl", "heartbeats", "alarms", "consumers"]
+
+
+@pytest.mark.offline
+def test_claims_link_to_rabbitmqs_guides():
+    text = "".join(page.read_text() for page in DOCS.glob("*.rst"))
+    linked = set(re.findall(r"https://www\.rabbitmq\.com/docs/([\w-]+)", text))
+    assert set(GUIDES) <= linked, sorted(set(GUIDES) - linked)
+
+
+@pytest.mark.offline
+def test_docs_build_strictly_with_read_the_docs_settings(tmp_path):
+    settings = (ROOT / ".readthedocs.yaml").read_text()
+    configuration = re.search(r"configuration: (\S+)", settings)[1]
+    assert re.search(r"fail_on_warning: true", settings)
+    assert re.search(r"requirements: requirements.txt", settings)
+    source = (ROOT / configuration).parent
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q",
+         str(source), str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "index.html").is_file()

@@ -1,5 +1,5 @@
 """Routing: a direct exchange gives each consumer exactly its keys."""
-from harness import run
+from harness import Consumers, run
 from routes import check_routes
 
 
@@ -17,3 +17,14 @@ def test_a_key_no_consumer_is_bound_for_is_not_delivered():
     assert status == 1 and errors == [] and len(out) == 5
     assert all(line.endswith("Routing - yellow not delivered: no queue is bound for it")
                for line in out)
+
+
+def test_exercise_two_queues_bound_with_the_same_key_each_get_a_copy():
+    with Consumers("routing", ["red"], ["red"]) as consumers:
+        status, sent, _ = run("routing", "producer", "red")
+        assert status == 0
+        for consumer in consumers:
+            consumer.wait_for(" received$", count=5)
+    for consumer in consumers:
+        assert [line.removesuffix(" received") for line in consumer.stdout[1:]] == [
+            line.removesuffix(" sent") for line in sent]

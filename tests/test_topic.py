@@ -34,3 +34,12 @@ def test_keys_and_patterns_the_broker_would_mishandle_are_refused(script, argume
     assert status == 2 and out == []
     assert errors[0].startswith(f"usage: {script}.py")
     assert "Traceback" not in "".join(errors)
+
+
+def test_exercise_a_b_c_and_the_empty_key():
+    check_routes("topic", {
+        ("kern.*",): set(),
+        ("#.critical",): set(),
+        ("#",): {"a.b.c", ""},  # zero or more words: the empty key too
+        ("*.b.*",): {"a.b.c"},
+    })

@@ -61,3 +61,13 @@ def test_worker_stopped_mid_task_leaves_it_in_the_queue():
         worker.kill()
     with Consumers("workers", ["--seconds", 0]) as (other,):
         other.wait_for("^slow task done$")
+
+
+def test_exercise_a_slow_worker_gets_fewer_tasks():
+    with Consumers("workers", ["--seconds", 5], ["--seconds", 0],
+                   ["--seconds", 0]) as (slow, *fast):
+        assert run("workers", "producer")[0] == 0
+        wait_total([slow, *fast], " done$", 15, timeout=60)
+    done = [len([line for line in worker.stdout if line.endswith(" done")])
+            for worker in (slow, *fast)]
+    assert done[0] <= 2 and sum(done) == 15, done

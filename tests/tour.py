@@ -42,16 +42,19 @@ def pubsub(echo=say):
         wait_total(consumers, "received$", 15)
 
 
+ROUTING_BINDINGS = (["blue"], ["red"], ["red", "green"])
+TOPIC_BINDINGS = (["kern.*"], ["#.critical"])
+
+
 def routing(echo=say):
-    with Consumers("routing", ["blue"], ["red"], ["red", "green"],
-                   echo=echo) as consumers:
+    with Consumers("routing", *ROUTING_BINDINGS, echo=echo) as consumers:
         for key in ("blue", "red", "green"):
             producer("routing", key, echo=echo)
         wait_total(consumers, "received$", 20)
 
 
 def topic(echo=say):
-    with Consumers("topic", ["kern.*"], ["#.critical"], echo=echo) as consumers:
+    with Consumers("topic", *TOPIC_BINDINGS, echo=echo) as consumers:
         for key in ("kern.critical", "kern.info", "app.critical"):
             producer("topic", key, echo=echo)
         wait_total(consumers, "received$", 20)

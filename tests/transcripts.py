@@ -6,9 +6,12 @@ again and checks the files still match what the scripts print.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -146,10 +149,71 @@ def troubles():
             "basic", "printf 'caf\\xe9' | amqp-publish -r basic.greetings")
         consumer.wait_for(" received$")
     files["not-text"] = terminal
+    with tempfile.TemporaryDirectory() as copy:
+        # In a copy of the workers folder, as a reader adding code would.
+        shutil.copytree(ROOT / "workers", Path(copy) / "workers",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        pool = "from concurrent.futures import ThreadPoolExecutor; ThreadPoolExecutor()"
+        files["queue-hides-queue"] = [line for command in (
+            f"python -c '{pool}' 2>&1 | tail -n 1",
+            "mv queue.py messaging.py",
+            "sed -i 's/^from queue import/from messaging import/' *.py",
+            f"python -c '{pool}; print(\"no error\")'",
+            "python producer.py 'a task'",
+        ) for line in shell(Path(copy) / "workers", command)]
+    with BROKER.connection() as connection:
+        connection.channel().queue_purge("workers.tasks")  # "a task"
     with BROKER.max_message_size(1_000_000):
         files["too-big"] = shell(
             "workers", "python -c \"print('x' * 2_000_000)\" | "
             "python producer.py --stdin")
+    return files
+
+
+def until(command, folder, wanted, timeout=30):
+    """shell(command) again until its output holds wanted (the broker's
+    counts for quorum queues lag a little); the last run."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = shell(folder, command)
+        if wanted(lines[1:]) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)  # poll the broker
+
+
+def looks():
+    """A look at the broker at the moment each page teaches something."""
+    files = {}
+    queues = "sudo rabbitmqctl -q list_queues name messages"
+    run("basic", "producer")  # no consumer running
+    files["basic/look"] = until(f"{queues} | grep basic", "basic",
+                                lambda out: out == ["basic.greetings\t5"])
+    with Consumers("basic", []) as (consumer,):
+        consumer.wait_for(" received$", count=5)
+    run("workers", "producer", "one", "two", "three")
+    with Consumers("workers", ["--seconds", 10]) as (worker,):
+        worker.wait_for("^one received$")
+        files["workers/look"] = until(
+            "sudo rabbitmqctl -q list_queues name messages_ready "
+            "messages_unacknowledged | grep workers", "workers",
+            lambda out: "workers.tasks\t2\t1" in out)
+    with Consumers("workers", ["--seconds", 0]) as (worker,):
+        worker.wait_for(" done$", count=3)  # the first, done again: redelivered
+    run("workers", "producer", "poison")
+    with Consumers("workers", ["--seconds", 0]) as (worker,):
+        worker.wait_for("^poison failed$", count=4)
+        files["workers/dead-letter"] = until(
+            f"{queues} | grep workers", "workers",
+            lambda out: "workers.tasks.failed\t1" in out)
+    with BROKER.connection() as connection:
+        connection.channel().queue_purge("workers.tasks.failed")
+    bindings = "sudo rabbitmqctl -q list_bindings source_name routing_key | grep "
+    for folder, exchange, argsets in (
+            ("pubsub", "pubsub.broadcast", [[], [], []]),
+            ("routing", "routing.colors", tour.ROUTING_BINDINGS),
+            ("topic", "topic.events", tour.TOPIC_BINDINGS)):
+        with Consumers(folder, *argsets):
+            files[f"{folder}/look"] = shell(folder, f"{bindings}{exchange}")
     return files
 
 
@@ -177,6 +241,8 @@ def main():
     write(OUT / "workers" / "timeout.txt", consumer_timeout())
     for name, lines in deprecated().items():
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
+    for name, lines in looks().items():
+        write(OUT / f"{name}.txt", lines)
     for name, lines in troubles().items():
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
     write(OUT / "versions.rst", versions())
