@@ -127,17 +127,18 @@ def run(main):
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
     try:
-        main()
+        try:
+            main()
+        except BrokenPipeError:
+            # Whoever read our output stopped (consumer.py | head): say nothing.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (BadURL, exceptions.AMQPError, ssl.SSLError) as error:
+            message = explain(error)
+            if message is None:
+                raise
+            fail(message)
     except KeyboardInterrupt:
-        pass
-    except BrokenPipeError:
-        # Whoever read our output stopped (consumer.py | head): say nothing.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (BadURL, exceptions.AMQPError, ssl.SSLError) as error:
-        message = explain(error)
-        if message is None:
-            raise
-        fail(message)
+        pass  # also when it comes while an error is being reported
 
 
 def serve(consumer):

@@ -87,8 +87,9 @@ def test_a_consumer_on_a_network_gone_quiet_stops_on_a_signal(script, args, sign
 def test_a_script_stuck_in_the_handshake_stops_on_a_signal(signum):
     # A host that accepts the TCP connection and never says a word.
     listener = socket.create_server(("127.0.0.1", 0))
-    accepted = threading.Event()
-    threading.Thread(target=lambda: (listener.accept(), accepted.set()),
+    accepted, held = threading.Event(), []
+    # Keep the connection (held), or closing it would end the handshake.
+    threading.Thread(target=lambda: (held.append(listener.accept()), accepted.set()),
                      daemon=True).start()
     port = listener.getsockname()[1]
     producer = Script("basic", "producer",
