@@ -1,14 +1,20 @@
-"""What each pattern costs, measured side by side with bare pika: ``make bench``.
+"""What each pattern costs against bare pika, on every broker `make test` uses.
 
-Every row runs A and B in turns (RUNS times each, interleaved, so that both
-see the same machine) and shows the medians and their ratio. It writes the
-table to docs/bench/results.txt and a chart to docs/bench/ratios.svg, which
-the "What it costs" page includes.
+    make bench        print the table for both brokers; changes no file
+    make bench-docs   the same, and write docs/bench/ (the costs page)
+
+Each row runs A and B in turns, RUNS times, and reports the median ratio A/B
+with its spread (the lowest and highest of the RUNS ratios). A row with a
+goal gets a verdict only when the whole spread is on one side of it;
+otherwise it is "within noise".
 """
 import contextlib
+import csv
 import importlib.util
 import os
 import platform
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -18,13 +24,14 @@ import uuid
 
 import pika
 
-from harness import ROOT, Script
+import broker
+from harness import ROOT, Script, wait_total
 
-URL = pika.URLParameters(os.environ.get("AMQP_URL",
-                                        "amqp://guest:guest@localhost:5672/%2F"))
-RUNS, N, CALLS = 5, 1000, 200
+RUNS = 9
 OUT = ROOT / "docs" / "bench"
-ROWS = []  # (what, A, B, a, b, ratio, goal text, goal met)
+URL = URL_TEXT = None  # the broker being measured: set by measure()
+ROWS = {}  # broker version: [row, ...]; a row is a dict
+SCALING = {}  # (broker version, chart): {x: (ours, bare)}
 
 
 def load(folder, *names):
@@ -49,22 +56,37 @@ def load(folder, *names):
     return modules
 
 
-def row(what, a_name, a, b_name, b, higher_is_better, goal):
-    """Run a() and b() in turns; record the medians, ratio a/b and the goal."""
-    a_runs, b_runs = [], []
+def verdict(low, high, goal, higher_is_better):
+    if goal is None:
+        return ""
+    if (low >= goal) if higher_is_better else (high <= goal):
+        return "met"
+    if (high < goal) if higher_is_better else (low > goal):
+        return "missed"
+    return "within noise"
+
+
+def row(version, what, a_name, a, b_name, b, higher_is_better=True, goal=None,
+        chart=None):
+    """Run a() and b() in turns; record the median ratio and its spread."""
     a(), b()  # warm up: connections, caches, the broker's queue processes
-    for _ in range(RUNS):
-        a_runs.append(a())
-        b_runs.append(b())
-    a_value, b_value = statistics.median(a_runs), statistics.median(b_runs)
-    ratio = a_value / b_value
-    met = goal_text = None
-    if goal is not None:
-        met = ratio >= goal if higher_is_better else ratio <= goal
-        goal_text = ("≥ " if higher_is_better else "≤ ") + f"{goal:g}"
-    ROWS.append((what, a_name, b_name, a_value, b_value, ratio, goal_text or "", met))
-    print(f"{what}: {a_value:,.1f} vs {b_value:,.1f} = {ratio:.2f} {goal_text or ''}",
+    pairs = [(a(), b()) for _ in range(RUNS)]
+    ratios = sorted(x / y for x, y in pairs)
+    result = {
+        "what": what, "a": a_name, "b": b_name,
+        "median a": statistics.median(x for x, _ in pairs),
+        "median b": statistics.median(y for _, y in pairs),
+        "ratio": statistics.median(ratios), "low": ratios[0], "high": ratios[-1],
+        "goal": goal, "higher": higher_is_better,
+        "verdict": verdict(ratios[0], ratios[-1], goal, higher_is_better)}
+    ROWS.setdefault(version, []).append(result)
+    if chart:
+        SCALING.setdefault((version, chart[0]), {})[chart[1]] = (
+            result["median a"], result["median b"])
+    print(f"{version}  {what}: {result['ratio']:.2f} "
+          f"({result['low']:.2f}-{result['high']:.2f}) {result['verdict']}",
           file=sys.stderr, flush=True)
+    return result
 
 
 def quietly(function):
@@ -72,148 +94,197 @@ def quietly(function):
         return function()
 
 
+def connection():
+    return pika.BlockingConnection(URL)
+
+
 def purge(*queues):
-    with pika.BlockingConnection(URL) as connection:
-        channel = connection.channel()
+    with connection() as each:
+        channel = each.channel()
         for queue in queues:
             channel.queue_purge(queue)
 
 
-def per_second(loop, n=N):
+def per_second(loop, n):
     start = time.perf_counter()
     loop(n)
     return n / (time.perf_counter() - start)
 
 
 # docs: begin-send
-def bench_send():
-    cases = {  # folder: (exchange, type, routing key, producer arguments)
-        "basic": ("", None, "basic.greetings", {}),
-        "pubsub": ("pubsub.broadcast", "fanout", "", {}),
-        "routing": ("routing.colors", "direct", "blue", {"routing_key": "blue"}),
-        "topic": ("topic.events", "topic", "kern.critical",
-                  {"routing_key": "kern.critical"}),
-    }
-    for folder, (exchange, kind, key, kwargs) in cases.items():
-        modules = load(folder, *(["exchange"] if kind else []))
+def sender(folder, exchange, kind, key, size=16, n=500):
+    """Messages/s through the pattern's class, and through bare pika doing
+    the same: confirms on, a queue bound where there is an exchange."""
+    modules = load(folder, *(["exchange"] if kind else []))
+    body = "x" * size
+    kwargs = {"routing_key": key} if folder in ("routing", "topic") else {}
 
-        def ours(folder=folder, modules=modules, exchange=exchange, kind=kind,
-                 key=key, kwargs=kwargs):
+    def ours():
+        if kind:
+            pattern = modules["exchange"].Exchange(exchange, kind)
+            queue = pattern.channel.queue_declare("", exclusive=True).method.queue
+            pattern.channel.queue_bind(queue, exchange, routing_key=key)
+        else:
+            pattern = modules["queue"].Queue(key)
+        with pattern:
+            return quietly(lambda: per_second(
+                lambda n: [pattern.send(body, **kwargs) for _ in range(n)], n))
+
+    def bare():
+        with connection() as each:
+            channel = each.channel()
+            channel.confirm_delivery()
             if kind:
-                sender = modules["exchange"].Exchange(exchange, kind)
-                queue = sender.channel.queue_declare("", exclusive=True).method.queue
-                sender.channel.queue_bind(queue, exchange, routing_key=key)
-            else:
-                sender = modules["queue"].Queue(key)
-            with sender:
-                return quietly(lambda: per_second(lambda n: [
-                    sender.send(f"message {i}", **kwargs) for i in range(n)]))
-
-        def bare(exchange=exchange, kind=kind, key=key):
-            with pika.BlockingConnection(URL) as connection:
-                channel = connection.channel()
-                channel.confirm_delivery()
-                if kind:
-                    queue = channel.queue_declare("", exclusive=True).method.queue
-                    channel.queue_bind(queue, exchange, routing_key=key)
-                return per_second(lambda n: [channel.basic_publish(
-                    exchange, key, f"message {i}".encode(), mandatory=bool(kind))
-                    for i in range(n)])
-
-        row(f"{folder}: send, messages/s", "base class", ours, "bare pika", bare,
-            True, 0.90)
-    purge("basic.greetings")
+                queue = channel.queue_declare("", exclusive=True).method.queue
+                channel.queue_bind(queue, exchange, routing_key=key)
+            return per_second(lambda n: [channel.basic_publish(
+                exchange, key, body.encode(), mandatory=bool(kind))
+                for _ in range(n)], n)
+    return ours, bare
 # docs: end-send
 
 
-def bare_task_sender(confirms):
-    def run():
-        with pika.BlockingConnection(URL) as connection:
-            channel = connection.channel()
+def bench_send(version):
+    for folder, exchange, kind, key in (
+            ("basic", "", None, "basic.greetings"),
+            ("pubsub", "pubsub.broadcast", "fanout", ""),
+            ("routing", "routing.colors", "direct", "blue"),
+            ("topic", "topic.events", "topic", "kern.critical")):
+        ours, bare = sender(folder, exchange, kind, key)
+        row(version, f"{folder}: send, messages/s", "base class", ours,
+            "bare pika", bare, goal=0.9)
+        purge("basic.greetings")
+    for size, label in ((16, "16 B"), (1024, "1 KB"), (65536, "64 KB"),
+                        (1 << 20, "1 MB")):
+        ours, bare = sender("basic", "", None, "basic.greetings", size,
+                            n=max(10, min(300, (4 << 20) // size)))
+        row(version, f"basic: send {label} bodies, messages/s", "base class", ours,
+            "bare pika", bare, chart=("body size", label))
+        purge("basic.greetings")
+
+
+def fanout(subscribers):
+    """A fanout exchange with this many bound queues."""
+    ours, bare = sender("pubsub", "pubsub.broadcast", "fanout", "", n=100)
+    holder = connection()
+    channel = holder.channel()
+    for _ in range(subscribers - 1):  # each side binds one more of its own
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(queue, "pubsub.broadcast")
+    return ours, bare, holder
+
+
+def bench_fanout(version):
+    for subscribers in (1, 4, 16, 64):
+        ours, bare, holder = fanout(subscribers)
+        with holder:
+            row(version, f"pubsub: send to {subscribers} subscribers, messages/s",
+                "base class", ours, "bare pika", bare,
+                chart=("subscribers", subscribers))
+
+
+def task_sender(confirms, persistent):
+    def run(n=1000):
+        with connection() as each:
+            channel = each.channel()
             if confirms:
                 channel.confirm_delivery()
-            persistent = pika.BasicProperties(delivery_mode=2)
+            properties = pika.BasicProperties(delivery_mode=2 if persistent else 1)
             rate = per_second(lambda n: [channel.basic_publish(
-                "", "workers.tasks", f"task {i}".encode(), persistent, mandatory=True)
-                for i in range(n)])
+                "", "workers.tasks", b"task", properties) for _ in range(n)], n)
         purge("workers.tasks")
         return rate
     return run
 
 
-def bench_workers_send():
+def bench_workers_send(version):
     queue = load("workers")["queue"]
 
-    def ours():
+    def ours(n=500):
         with queue.Queue("workers.tasks") as producer:
             rate = quietly(lambda: per_second(
-                lambda n: [producer.send(f"task {i}") for i in range(n)]))
+                lambda n: [producer.send("task") for _ in range(n)], n))
         purge("workers.tasks")
         return rate
 
-    row("workers: send, confirmed and persistent, tasks/s", "base class", ours,
-        "bare pika", bare_task_sender(True), True, 0.85)
-    row("workers: send without confirms vs with, tasks/s", "no confirms",
-        bare_task_sender(False), "confirms", bare_task_sender(True), True, None)
+    row(version, "workers: send, confirmed and persistent, tasks/s", "base class",
+        ours, "bare pika", lambda: task_sender(True, True)(500), goal=0.9)
+    row(version, "floor: publish unconfirmed and transient vs confirmed and "
+        "persistent, messages/s", "unconfirmed", task_sender(False, False),
+        "confirmed", task_sender(True, True))
 
 
-def fill(queue, n=N):
-    with pika.BlockingConnection(URL) as connection:
-        channel = connection.channel()
-        channel.confirm_delivery()
-        for i in range(n):
-            channel.basic_publish("", queue, f"task {i}".encode())
+BARE_WORKER = """import sys, time, pika
+connection = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
+channel = connection.channel()
+channel.basic_qos(prefetch_count=1)
+def callback(channel, method, properties, body):
+    time.sleep(float(sys.argv[2]))  # the work, inline: no heartbeats meanwhile
+    channel.basic_ack(method.delivery_tag)
+    print(body.decode(), "done", flush=True)
+channel.basic_consume("bench.tasks", callback)
+print("To exit press CTRL+C", flush=True)
+channel.start_consuming()
+"""
 
 
-def bare_consumer(prefetch, auto_ack=False, seconds=0, n=N):
-    def run():
-        fill("workers.tasks", n)
-        with pika.BlockingConnection(URL) as connection:
-            channel = connection.channel()
-            if prefetch:
-                channel.basic_qos(prefetch_count=prefetch)
-            done = []
+class WorkerProcesses:
+    """count worker processes sharing a quorum queue, started once and fed a
+    batch of tasks per run: consumer.py on workers.tasks, or the same work in
+    a bare pika script on bench.tasks (idle, each set costs nothing)."""
 
-            def callback(channel, method, properties, body):
-                time.sleep(seconds)  # the work, inline
-                if not auto_ack:
-                    channel.basic_ack(method.delivery_tag)
-                done.append(body)
-                if len(done) == n:
-                    channel.stop_consuming()
+    def __init__(self, count, seconds, bare):
+        self.queue = "bench.tasks" if bare else "workers.tasks"
+        if bare:  # consumer.py declares its own
+            with connection() as each:
+                each.channel().queue_declare(self.queue, durable=True,
+                                             arguments={"x-queue-type": "quorum"})
+        command = [sys.executable, "-c", BARE_WORKER, URL_TEXT, str(seconds)]
+        self.scripts = [Script("workers", "consumer", "--seconds", seconds,
+                               env={"AMQP_URL": URL_TEXT},
+                               command=command if bare else None).ready()
+                        for _ in range(count)]
+        self.done = 0
 
-            channel.basic_consume("workers.tasks", callback, auto_ack=auto_ack)
-            return per_second(lambda _: channel.start_consuming(), n)
-    return run
+    def __call__(self, n):
+        """Tasks/s for a batch of n."""
+        start = time.perf_counter()
+        with connection() as each:
+            channel = each.channel()
+            # Confirmed: unconfirmed, tasks went missing when the connection
+            # closed right after publishing (no confirm, no promise).
+            channel.confirm_delivery()
+            for i in range(n):
+                channel.basic_publish("", self.queue, f"task {i}".encode())
+        self.done += n
+        wait_total(self.scripts, " done$", self.done, timeout=120)
+        return n / (time.perf_counter() - start)
+
+    def stop(self):
+        for script in self.scripts:
+            # SIGTERM: a bare script started in the background ignores SIGINT.
+            script.signal(signal.SIGTERM)
+            script.kill()
 
 
-def bench_workers_consume():
-    modules = load("workers", "consumer")
-
-    class Counted(modules["consumer"].Consumer):
-        def finish(self, task, tag, done):
-            super().finish(task, tag, done)
-            self.count = getattr(self, "count", 0) + 1
-            if self.count == self.n:
-                self.channel.stop_consuming()
-
-    def ours(seconds=0, n=N):
-        def run():
-            fill("workers.tasks", n)
-            with Counted(seconds=seconds) as worker:
-                worker.n = n
-                return quietly(lambda: per_second(lambda _: worker.receive(), n))
-        return run
-
-    row("workers: consume and ack at prefetch 1, tasks/s", "consumer.py", ours(),
-        "bare pika", bare_consumer(1), True, 0.85)
-    row("workers: the same with 10 ms tasks, tasks/s", "consumer.py",
-        ours(0.01, 100), "bare pika", bare_consumer(1, seconds=0.01, n=100),
-        True, 0.85)
-    row("workers: prefetch 100 vs prefetch 1, tasks/s", "prefetch 100",
-        bare_consumer(100), "prefetch 1", bare_consumer(1), True, None)
-    row("workers: auto-ack vs prefetch 1 with acks, tasks/s", "auto-ack",
-        bare_consumer(0, auto_ack=True), "prefetch 1", bare_consumer(1), True, None)
+def bench_workers_consume(version):
+    for seconds in (0, 0.01):
+        for count in (1, 2, 4, 8):
+            n = 300 if seconds == 0 else 8 * count
+            ours = WorkerProcesses(count, seconds, bare=False)
+            bare = WorkerProcesses(count, seconds, bare=True)
+            try:
+                row(version, f"workers: {count} processes sharing one queue, "
+                    f"{seconds * 1000:g} ms tasks, tasks/s", "consumer.py",
+                    lambda ours=ours, n=n: ours(n), "bare pika",
+                    lambda bare=bare, n=n: bare(n),
+                    goal=0.9 if (count, seconds) == (1, 0) else None,
+                    chart=(f"workers, {seconds * 1000:g} ms tasks", count))
+            finally:
+                ours.stop()
+                bare.stop()
+    with connection() as each:
+        each.channel().queue_delete("bench.tasks")
 
 
 LONG, SHORT = 0.6, 0.03
@@ -223,117 +294,148 @@ IDEAL = max(sum(TASKS) / 3, LONG)
 
 
 def fair_dispatch(prefetch):
-    """Seconds for 3 workers to finish TASKS; each task sleeps its duration."""
+    """Seconds for 3 bare workers to finish TASKS at this prefetch."""
     def run():
-        ready, finished = threading.Barrier(4), threading.Event()
-        left = [len(TASKS)]
-        lock = threading.Lock()
-
-        def worker():
-            with pika.BlockingConnection(URL) as connection:
-                channel = connection.channel()
-                channel.basic_qos(prefetch_count=prefetch)
-
-                def callback(channel, method, properties, body):
-                    time.sleep(float(body))
-                    channel.basic_ack(method.delivery_tag)
-                    with lock:
-                        left[0] -= 1
-                        if left[0] == 0:
-                            finished.set()
-
-                channel.basic_consume("bench.fair_dispatch", callback)
-                ready.wait()
-                while left[0] > 0:
-                    connection.process_data_events(time_limit=0.05)
-
-        with pika.BlockingConnection(URL) as connection:
-            channel = connection.channel()
+        with connection() as each:
+            channel = each.channel()
             channel.queue_declare("bench.fair_dispatch", durable=True)
-            threads = [threading.Thread(target=worker) for _ in range(3)]
-            for thread in threads:
-                thread.start()
-            ready.wait()
-            start = time.perf_counter()
             for seconds in TASKS:
                 channel.basic_publish("", "bench.fair_dispatch", str(seconds).encode())
-            finished.wait()
-            elapsed = time.perf_counter() - start
-            for thread in threads:
-                thread.join()
-            channel.queue_delete("bench.fair_dispatch")
+        done, lock, everyone = [0], threading.Lock(), []
+
+        def callback(channel, method, properties, body):
+            time.sleep(float(body))
+            channel.basic_ack(method.delivery_tag)
+            with lock:
+                done[0] += 1
+                if done[0] == len(TASKS):
+                    for other in everyone:
+                        other.add_callback_threadsafe(other.channel_stop)
+
+        def worker(each):
+            channel = each.channel()
+            channel.basic_qos(prefetch_count=prefetch)
+            channel.basic_consume("bench.fair_dispatch", callback)
+            each.channel_stop = channel.stop_consuming
+            start.wait()
+            channel.start_consuming()
+
+        everyone += [connection() for _ in range(3)]
+        start = threading.Event()
+        threads = [threading.Thread(target=worker, args=(each,)) for each in everyone]
+        for thread in threads:
+            thread.start()
+        began = time.perf_counter()
+        start.set()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        for each in everyone:
+            each.close()
         return elapsed
     return run
 
 
-def bench_fair_dispatch():
-    row("fair dispatch, 3 workers, 3 long + 30 short tasks, seconds", "prefetch 1",
-        fair_dispatch(1), "ideal", lambda: IDEAL, False, 1.2)
-    row("fair dispatch: unlimited prefetch vs prefetch 1, seconds", "unlimited",
-        fair_dispatch(0), "prefetch 1", fair_dispatch(1), False, None)
+def bench_fair_dispatch(version):
+    row(version, "fair dispatch: 3 workers, 3 long + 30 short tasks, seconds",
+        "prefetch 1", fair_dispatch(1), "ideal", lambda: IDEAL, False, goal=1.2)
+    row(version, "fair dispatch: unlimited prefetch vs prefetch 1, seconds",
+        "unlimited", fair_dispatch(0), "prefetch 1", fair_dispatch(1), False)
 
 
-def percentiles(latencies):
+def percentile(latencies, share):
     ordered = sorted(latencies)
-    return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99)]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def bare_rpc(reply_queue):
-    """Request/reply latencies in ms, bare pika, direct reply-to or a queue."""
-    def run():
-        with pika.BlockingConnection(URL) as connection:
-            channel = connection.channel()
-            if reply_queue:
-                reply_to = channel.queue_declare("", exclusive=True).method.queue
-            else:
-                reply_to = "amq.rabbitmq.reply-to"
-            replies = {}
-            channel.basic_consume(reply_to, lambda c, m, p, body: replies.update(
-                {p.correlation_id: body}), auto_ack=True)
-            latencies = []
-            for _ in range(CALLS):
-                correlation_id = str(uuid.uuid4())
+class BareClient:
+    """An RPC client with bare pika: direct reply-to, a correlation id."""
+
+    def __init__(self):
+        self.connection = connection()
+        self.channel = self.connection.channel()
+        self.replies = {}
+        self.channel.basic_consume("amq.rabbitmq.reply-to", lambda c, m, p, body:
+                                   self.replies.update({p.correlation_id: body}),
+                                   auto_ack=True)
+
+    def call(self, n, timeout):
+        correlation_id = str(uuid.uuid4())
+        self.channel.basic_publish("", "rpc.fibonacci", str(n).encode(),
+                                   pika.BasicProperties(reply_to="amq.rabbitmq.reply-to",
+                                                        correlation_id=correlation_id))
+        while correlation_id not in self.replies:
+            self.connection.process_data_events(time_limit=timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.connection.close()
+
+
+def rpc_latencies(make, clients, calls=96):
+    """Milliseconds per call, for this many clients calling at once."""
+    latencies, lock = [], threading.Lock()
+
+    def client():
+        with make() as each:
+            for _ in range(calls // clients):
                 start = time.perf_counter()
-                channel.basic_publish("", "rpc.fibonacci", b"10", pika.BasicProperties(
-                    reply_to=reply_to, correlation_id=correlation_id))
-                while correlation_id not in replies:
-                    connection.process_data_events(time_limit=1)
-                latencies.append((time.perf_counter() - start) * 1000)
-            return percentiles(latencies)
-    return run
+                each.call(10, timeout=5)
+                with lock:
+                    latencies.append((time.perf_counter() - start) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
 
 
-def bench_rpc():
+def loopback_round_trip():
+    """Milliseconds for one byte to go to an echo thread and back, median."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def echo():
+        peer, _ = server.accept()
+        with peer:
+            while data := peer.recv(1):
+                peer.sendall(data)
+
+    threading.Thread(target=echo, daemon=True).start()
+    times = []
+    with socket.create_connection(server.getsockname()) as client:
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(200):
+            start = time.perf_counter()
+            client.sendall(b"x")
+            client.recv(1)
+            times.append((time.perf_counter() - start) * 1000)
+    server.close()
+    return statistics.median(times)
+
+
+def bench_rpc(version):
     producer = load("rpc", "producer")["producer"]
-    results = {}
 
-    def ours():
-        with producer.Producer() as client:
-            latencies = []
-            for _ in range(CALLS):
-                start = time.perf_counter()
-                quietly(lambda: client.call(10, timeout=5))
-                latencies.append((time.perf_counter() - start) * 1000)
-        return percentiles(latencies)
-
-    def sample(name, function):
-        def run():
-            results.setdefault(name, []).append(function())
-            return results[name][-1][0]
-        return run
-
-    server = Script("rpc", "consumer").ready()
+    server = Script("rpc", "consumer", env={"AMQP_URL": URL_TEXT}).ready()
     try:
-        row("rpc: round trip p50, ms", "producer.py", sample("ours", ours),
-            "bare pika", sample("bare", bare_rpc(False)), False, 1.25)
-        p99 = {name: statistics.median(p for _, p in runs)
-               for name, runs in results.items()}
-        ROWS.append(("rpc: round trip p99, ms", "producer.py", "bare pika",
-                     p99["ours"], p99["bare"], p99["ours"] / p99["bare"], "≤ 2",
-                     p99["ours"] / p99["bare"] <= 2))
-        row("rpc: exclusive reply queue vs direct reply-to, p50 ms", "reply queue",
-            lambda: bare_rpc(True)()[0], "direct reply-to",
-            lambda: bare_rpc(False)()[0], False, None)
+        for clients in (1, 4, 16):
+            for share, name in ((0.5, "p50"), (0.99, "p99")):
+                row(version, f"rpc: {clients} clients at once, round trip {name}, ms",
+                    "producer.py",
+                    lambda c=clients, s=share: percentile(
+                        quietly(lambda: rpc_latencies(producer.Producer, c)), s),
+                    "bare pika",
+                    lambda c=clients, s=share: percentile(
+                        rpc_latencies(BareClient, c), s),
+                    False, goal={(1, 0.5): 1.25, (1, 0.99): 2}.get((clients, share)),
+                    chart=(f"rpc {name}", clients))
+        row(version, "floor: rpc round trip vs loopback TCP round trip, ms p50",
+            "rpc (bare)", lambda: percentile(rpc_latencies(BareClient, 1), 0.5),
+            "TCP", loopback_round_trip, False)
     finally:
         server.signal()
 
@@ -343,7 +445,8 @@ def first_line(*command, cwd=ROOT):
     def run():
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, text=True)
+                                   stderr=subprocess.DEVNULL, text=True,
+                                   env={**os.environ, "AMQP_URL": URL_TEXT})
         process.stdout.readline()
         elapsed = time.perf_counter() - start
         process.communicate()
@@ -354,83 +457,134 @@ def first_line(*command, cwd=ROOT):
 IMPORT_PIKA = first_line(sys.executable, "-c", "import pika; print('imported')")
 
 
-BARE_FIRST = """import pika
-c = pika.BlockingConnection(pika.URLParameters("amqp://guest:guest@localhost/%2F"))
-ch = c.channel(); ch.confirm_delivery()
-ch.queue_declare("basic.greetings", durable=True)
-ch.basic_publish("", "basic.greetings", b"hello"); print("sent", flush=True)"""
-
-
-def bench_startup():
-    server = Script("rpc", "consumer").ready()
+def bench_startup(version):
+    server = Script("rpc", "consumer", env={"AMQP_URL": URL_TEXT}).ready()
     try:
-        for folder, args in (("basic", []), ("workers", []), ("pubsub", []),
+        for folder, args in (("basic", []), ("workers", ["a task"]), ("pubsub", []),
                              ("routing", ["blue"]), ("topic", ["kern.critical"]),
                              ("rpc", ["10"])):
-            script = first_line(sys.executable, "producer.py", *args,
-                                cwd=ROOT / folder)
-            row(f"{folder}/producer.py: start to first message sent, ms",
-                "script", script, "import pika", IMPORT_PIKA, False, 1.2)
-        row("bare pika script: start to first message sent, ms", "bare script",
-            first_line(sys.executable, "-c", BARE_FIRST), "import pika",
-            IMPORT_PIKA, False, None)
+            row(version, f"{folder}/producer.py: start to first message sent, ms",
+                "script", first_line(sys.executable, "producer.py", *args,
+                                     cwd=ROOT / folder),
+                "import pika", IMPORT_PIKA, False, goal=1.15)
     finally:
         server.signal()
     purge("basic.greetings", "workers.tasks")
 
 
-def table():
-    head = ("what", "A", "median A", "B", "median B", "A / B", "goal", "")
-    lines = [head] + [
-        (what, a, f"{a_value:,.1f}", b, f"{b_value:,.1f}", f"{ratio:.2f}", goal,
-         {True: "met", False: "MISSED", None: ""}[met])
-        for what, a, b, a_value, b_value, ratio, goal, met in ROWS]
+def measure(name):
+    """Every row on one broker; its version."""
+    global URL, URL_TEXT
+    chosen = broker.named(name)
+    chosen.ensure()
+    URL_TEXT, URL = chosen.url, pika.URLParameters(chosen.url)
+    version = chosen.version()
+    for bench in (bench_send, bench_fanout, bench_workers_send,
+                  bench_workers_consume, bench_fair_dispatch, bench_rpc,
+                  bench_startup):
+        bench(version)
+    return version
+
+
+def spread(result):
+    return f"{result['ratio']:.2f} ({result['low']:.2f}-{result['high']:.2f})"
+
+
+def table(versions, verdicts):
+    """One line per row: each broker's median ratio and spread side by side;
+    with verdicts, the goal and whether the whole spread meets it."""
+    head = ["what", "A / B"]
+    for version in versions:
+        head += [f"RabbitMQ {version}"] + (["verdict"] if verdicts else [])
+    lines = [head]
+    for i, first in enumerate(ROWS[versions[0]]):
+        goal = first["goal"]
+        line = [first["what"], f"{first['a']} / {first['b']}"]
+        for version in versions:
+            result = ROWS[version][i]
+            line.append(spread(result))
+            if verdicts:
+                sign = "≥" if result["higher"] else "≤"
+                line.append(f"{sign} {goal:g}: {result['verdict']}" if goal else "")
+        lines.append(line)
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
             for line in lines]
 
 
-def chart():
-    """A bar per row that has a goal: its ratio, with the goal marked."""
-    rows = [r for r in ROWS if r[6]]
-    scale, left, height = 160, 430, 24
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + 3 * scale + 60}"'
-           f' height="{len(rows) * height + 40}" font-family="sans-serif"'
-           ' font-size="12">']
-    for i, (what, _, _, _, _, ratio, goal, met) in enumerate(rows):
-        y = 20 + i * height
-        goal_x = left + float(goal.split()[1]) * scale
-        color = "#3c7d22" if met else "#b03a2e"
-        svg += [f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{what}</text>',
-                f'<rect x="{left}" y="{y + 3}" width="{min(ratio, 3) * scale:.1f}" '
-                f'height="{height - 8}" fill="{color}" opacity="0.75"/>',
-                f'<line x1="{goal_x}" x2="{goal_x}" y1="{y}" y2="{y + height}" '
-                f'stroke="black" stroke-dasharray="3,2"/>',
-                f'<text x="{left + min(ratio, 3) * scale + 4}" y="{y + 15}">'
-                f'{ratio:.2f}</text>']
-    x1 = left + scale
-    svg += [f'<line x1="{x1}" x2="{x1}" y1="10" y2="{len(rows) * height + 25}" '
-            'stroke="#888"/>',
-            f'<text x="{x1}" y="{len(rows) * height + 38}" text-anchor="middle">'
-            '1.0 = bare pika (dashed: goal)</text>', "</svg>"]
-    return "\n".join(svg) + "\n"
+def chart(name, versions):
+    """An SVG line chart: what our class and bare pika did at each scale."""
+    width, height, left, top, bottom = 360, 220, 58, 30, 40
+    series = {}
+    for version in versions:
+        points = SCALING[(version, name)]
+        series[f"base class, {version}"] = [ours for ours, _ in points.values()]
+        series[f"bare pika, {version}"] = [bare for _, bare in points.values()]
+    labels = [str(x) for x in SCALING[(versions[0], name)]]
+    unit = ("ms, lower is better" if name.startswith("rpc")
+            else "per second, higher is better")
+    peak = max(max(values) for values in series.values()) * 1.1
+    step = (width - left - 20) / max(1, len(labels) - 1)
+
+    def x(i):
+        return left + i * step
+
+    def y(value):
+        return top + (height - top - bottom) * (1 - value / peak)
+
+    colors = ["#1f6fb2", "#8fb8de", "#b2471f", "#deac8f"]
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
+           f' width="{width}" height="{height}" font-family="sans-serif"'
+           ' font-size="11">',
+           f'<text x="{width / 2}" y="14" text-anchor="middle" font-size="12">'
+           f'{name}: {unit}</text>',
+           f'<line x1="{left}" y1="{y(0)}" x2="{width - 20}" y2="{y(0)}"'
+           ' stroke="#888"/>',
+           f'<text x="{left - 4}" y="{y(peak / 1.1) + 4}" text-anchor="end">'
+           f'{peak / 1.1:,.0f}</text>',
+           f'<text x="{left - 4}" y="{y(0) + 4}" text-anchor="end">0</text>']
+    for i, label in enumerate(labels):
+        svg.append(f'<text x="{x(i)}" y="{y(0) + 16}" text-anchor="middle">'
+                   f'{label}</text>')
+    for n, (label, values) in enumerate(series.items()):
+        dash = "" if label.startswith("base") else ' stroke-dasharray="4,3"'
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        svg += [f'<polyline points="{points}" fill="none" stroke="{colors[n % 4]}" '
+                f'stroke-width="2"{dash}/>',
+                f'<text x="{left + (n % 2) * 150}" y="{height - 24 + (n // 2) * 12}"'
+                f' fill="{colors[n % 4]}">{label}</text>']
+    return "\n".join([*svg, "</svg>"]) + "\n"
 
 
-def main():
+def main(args):
+    global RUNS
+    if "--quick" in args:  # one run a row: to check that every row works
+        RUNS = 1
     started = time.perf_counter()
-    for bench in (bench_send, bench_workers_send, bench_workers_consume,
-                  bench_fair_dispatch, bench_rpc, bench_startup):
-        bench()
+    # --broker NAME: one broker only (default: both that make test uses).
+    names = args[args.index("--broker") + 1:][:1] if "--broker" in args else [
+        "system", "4.3"]
+    versions = [measure(name) for name in names]
     machine = (f"{os.cpu_count()} cores, Python {platform.python_version()}, "
                f"pika {pika.__version__}, {platform.system()} {platform.machine()}; "
-               f"{RUNS} interleaved runs a row, medians; "
-               f"{time.perf_counter() - started:.0f} s in all")
-    lines = [machine, "", *table()]
-    print("\n".join(lines))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "results.txt").write_text("\n".join(lines) + "\n")
-    (OUT / "ratios.svg").write_text(chart())
+               f"each ratio the median of {RUNS} interleaved runs, "
+               f"(lowest-highest) beside it; {time.perf_counter() - started:.0f} s")
+    print("\n".join([machine, "", *table(versions, verdicts=True)]))
+    if "--docs" in args:
+        OUT.mkdir(parents=True, exist_ok=True)
+        for old in OUT.iterdir():
+            old.unlink()
+        (OUT / "machine.rst").write_text(f"Measured on {machine}.\n")
+        with open(OUT / "results.csv", "w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["what", "A / B", *(f"RabbitMQ {v}" for v in versions)])
+            for i, first in enumerate(ROWS[versions[0]]):
+                writer.writerow([first["what"], f"{first['a']} / {first['b']}",
+                                 *(spread(ROWS[v][i]) for v in versions)])
+        for name in sorted({name for _, name in SCALING}):
+            (OUT / f"{name.replace(' ', '-').replace(',', '')}.svg").write_text(
+                chart(name, versions))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -20,17 +20,36 @@ class Consumer(Queue):
     def __init__(self, seconds):
         super().__init__(queue="workers.tasks")
         self.seconds = seconds
+        # Where tasks that fail DELIVERY_LIMIT times go: see queue.py.
+        self.channel.queue_declare(queue="workers.tasks.failed", durable=True,
+                                   arguments={"x-queue-type": "quorum"})
         # Fair dispatch: no new task for this worker until it acks this one.
         self.channel.basic_qos(prefetch_count=1)
+        self.start_work_thread()
+
+    def start_work_thread(self):
+        # One work thread, so that this one keeps answering the broker's
+        # heartbeats however long a task takes. It gets tasks one at a time.
+        self.next_task = None
+        self.handed = threading.Condition()
+        threading.Thread(target=self.work_thread, daemon=True).start()
 
     def callback(self, channel, method, properties, body):
         task = body.decode(errors="backslashreplace")  # any bytes, readably
         again = " (redelivered)" if method.redelivered else ""
         print(f"{task} received{again}", flush=True)
-        # Work in a thread, so that this one keeps answering the broker's
-        # heartbeats however long the task takes.
-        threading.Thread(target=self.attempt, daemon=True,
-                         args=(body, task, method.delivery_tag)).start()
+        with self.handed:
+            self.next_task = (body, task, method.delivery_tag)
+            self.handed.notify()
+
+    def work_thread(self):
+        while self.connection.is_open:
+            with self.handed:
+                if not self.handed.wait_for(lambda: self.next_task, timeout=1):
+                    continue  # no task yet; stop once the connection is gone
+                body, task, tag = self.next_task
+                self.next_task = None
+            self.attempt(body, task, tag)
 
     def work(self, body):
         """The task itself: put yours here. An exception fails the task."""

@@ -20,9 +20,7 @@ class Queue:
         self.channel.confirm_delivery()
         # A quorum queue keeps its tasks on disk, replicated on a cluster. A
         # task that fails DELIVERY_LIMIT times is moved to the dead-letter
-        # queue instead of being retried for ever.
-        self.channel.queue_declare(queue=f"{queue}.failed", durable=True,
-                                   arguments={"x-queue-type": "quorum"})
+        # queue, which the workers declare, instead of being retried for ever.
         self.channel.queue_declare(queue=queue, durable=True, arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
