@@ -6,6 +6,7 @@ gives each task to one of them. Each task takes --seconds (default 1); a task
 named "poison" always fails, to show where such tasks end up.
 """
 import argparse
+import collections
 import functools
 import threading
 import time
@@ -29,8 +30,10 @@ class Consumer(Queue):
 
     def start_work_thread(self):
         # One work thread, so that this one keeps answering the broker's
-        # heartbeats however long a task takes. It gets tasks one at a time.
-        self.next_task = None
+        # heartbeats however long a task takes. Tasks wait for it in order:
+        # prefetch 1 should mean one at a time, but a broker may send the
+        # next before a rejected task has left.
+        self.tasks = collections.deque()
         self.handed = threading.Condition()
         threading.Thread(target=self.work_thread, daemon=True).start()
 
@@ -39,16 +42,15 @@ class Consumer(Queue):
         again = " (redelivered)" if method.redelivered else ""
         print(f"{task} received{again}", flush=True)
         with self.handed:
-            self.next_task = (body, task, method.delivery_tag)
+            self.tasks.append((body, task, method.delivery_tag))
             self.handed.notify()
 
     def work_thread(self):
         while self.connection.is_open:
             with self.handed:
-                if not self.handed.wait_for(lambda: self.next_task, timeout=1):
+                if not self.handed.wait_for(lambda: self.tasks, timeout=1):
                     continue  # no task yet; stop once the connection is gone
-                body, task, tag = self.next_task
-                self.next_task = None
+                body, task, tag = self.tasks.popleft()
             self.attempt(body, task, tag)
 
     def work(self, body):
