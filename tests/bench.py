@@ -105,6 +105,10 @@ def purge(*queues):
             channel.queue_purge(queue)
 
 
+def plural(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 'es' if noun.endswith('s') else 's'}"
+
+
 def per_second(loop, n):
     start = time.perf_counter()
     loop(n)
@@ -164,26 +168,35 @@ def bench_send(version):
 
 
 def fanout(subscribers):
-    """A fanout exchange with this many bound queues."""
+    """A fanout exchange with this many bound queues, emptied before each
+    run, so that no run pays for the copies an earlier one left."""
     ours, bare = sender("pubsub", "pubsub.broadcast", "fanout", "", n=100)
     holder = connection()
     channel = holder.channel()
+    queues = []
     for _ in range(subscribers - 1):  # each side binds one more of its own
-        queue = channel.queue_declare("", exclusive=True).method.queue
-        channel.queue_bind(queue, "pubsub.broadcast")
-    return ours, bare, holder
+        queues.append(channel.queue_declare("", exclusive=True).method.queue)
+        channel.queue_bind(queues[-1], "pubsub.broadcast")
+
+    def emptied(run):
+        def run_emptied():
+            for queue in queues:
+                channel.queue_purge(queue)
+            return run()
+        return run_emptied
+    return emptied(ours), emptied(bare), holder
 
 
 def bench_fanout(version):
     for subscribers in (1, 4, 16, 64):
         ours, bare, holder = fanout(subscribers)
         with holder:
-            row(version, f"pubsub: send to {subscribers} subscribers, messages/s",
-                "base class", ours, "bare pika", bare,
+            row(version, f"pubsub: send to {plural(subscribers, 'subscriber')}, "
+                "messages/s", "base class", ours, "bare pika", bare,
                 chart=("subscribers", subscribers))
 
 
-def task_sender(confirms, persistent):
+def task_sender(confirms, persistent, mandatory=False):
     def run(n=1000):
         with connection() as each:
             channel = each.channel()
@@ -191,7 +204,8 @@ def task_sender(confirms, persistent):
                 channel.confirm_delivery()
             properties = pika.BasicProperties(delivery_mode=2 if persistent else 1)
             rate = per_second(lambda n: [channel.basic_publish(
-                "", "workers.tasks", b"task", properties) for _ in range(n)], n)
+                "", "workers.tasks", b"task", properties, mandatory)
+                for _ in range(n)], n)
         purge("workers.tasks")
         return rate
     return run
@@ -208,7 +222,8 @@ def bench_workers_send(version):
         return rate
 
     row(version, "workers: send, confirmed and persistent, tasks/s", "base class",
-        ours, "bare pika", lambda: task_sender(True, True)(500), goal=0.9)
+        ours, "bare pika", lambda: task_sender(True, True, mandatory=True)(500),
+        goal=0.9)
     row(version, "floor: publish unconfirmed and transient vs confirmed and "
         "persistent, messages/s", "unconfirmed", task_sender(False, False),
         "confirmed", task_sender(True, True))
@@ -222,7 +237,35 @@ def callback(channel, method, properties, body):
     time.sleep(float(sys.argv[2]))  # the work, inline: no heartbeats meanwhile
     channel.basic_ack(method.delivery_tag)
     print(body.decode(), "done", flush=True)
-channel.basic_consume("bench.tasks", callback)
+channel.basic_consume(sys.argv[3], callback)
+print("To exit press CTRL+C", flush=True)
+channel.start_consuming()
+"""
+
+
+# The same, with the work on one long-lived thread as consumer.py does it, so
+# that heartbeats go on during a long task: the price of that promise alone.
+BARE_THREADED_WORKER = """import sys, threading, time, pika
+connection = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
+channel = connection.channel()
+channel.basic_qos(prefetch_count=1)
+tasks, handed = [], threading.Condition()
+def callback(channel, method, properties, body):
+    with handed:
+        tasks.append((method.delivery_tag, body))
+        handed.notify()
+def done(tag, body):
+    channel.basic_ack(tag)
+    print(body.decode(), "done", flush=True)
+def work():
+    while True:
+        with handed:
+            handed.wait_for(lambda: tasks)
+            tag, body = tasks.pop(0)
+        time.sleep(float(sys.argv[2]))
+        connection.add_callback_threadsafe(lambda: done(tag, body))
+threading.Thread(target=work, daemon=True).start()
+channel.basic_consume(sys.argv[3], callback)
 print("To exit press CTRL+C", flush=True)
 channel.start_consuming()
 """
@@ -233,13 +276,14 @@ class WorkerProcesses:
     batch of tasks per run: consumer.py on workers.tasks, or the same work in
     a bare pika script on bench.tasks (idle, each set costs nothing)."""
 
-    def __init__(self, count, seconds, bare):
-        self.queue = "bench.tasks" if bare else "workers.tasks"
+    def __init__(self, count, seconds, bare, script=BARE_WORKER,
+                 queue="bench.tasks"):
+        self.queue = queue if bare else "workers.tasks"
         if bare:  # consumer.py declares its own
             with connection() as each:
                 each.channel().queue_declare(self.queue, durable=True,
                                              arguments={"x-queue-type": "quorum"})
-        command = [sys.executable, "-c", BARE_WORKER, URL_TEXT, str(seconds)]
+        command = [sys.executable, "-c", script, URL_TEXT, str(seconds), self.queue]
         self.scripts = [Script("workers", "consumer", "--seconds", seconds,
                                env={"AMQP_URL": URL_TEXT},
                                command=command if bare else None).ready()
@@ -274,7 +318,7 @@ def bench_workers_consume(version):
             ours = WorkerProcesses(count, seconds, bare=False)
             bare = WorkerProcesses(count, seconds, bare=True)
             try:
-                row(version, f"workers: {count} processes sharing one queue, "
+                row(version, f"workers: {plural(count, 'process')} sharing one queue, "
                     f"{seconds * 1000:g} ms tasks, tasks/s", "consumer.py",
                     lambda ours=ours, n=n: ours(n), "bare pika",
                     lambda bare=bare, n=n: bare(n),
@@ -283,8 +327,19 @@ def bench_workers_consume(version):
             finally:
                 ours.stop()
                 bare.stop()
+    threaded = WorkerProcesses(1, 0, bare=True, script=BARE_THREADED_WORKER,
+                               queue="bench.threaded")
+    inline = WorkerProcesses(1, 0, bare=True)
+    try:
+        row(version, "floor: bare pika, 1 process, 0 ms tasks, a work thread vs "
+            "work inline, tasks/s", "work thread", lambda: threaded(300),
+            "inline", lambda: inline(300))
+    finally:
+        threaded.stop()
+        inline.stop()
     with connection() as each:
-        each.channel().queue_delete("bench.tasks")
+        for queue in ("bench.tasks", "bench.threaded"):
+            each.channel().queue_delete(queue)
 
 
 LONG, SHORT = 0.6, 0.03
@@ -424,7 +479,8 @@ def bench_rpc(version):
     try:
         for clients in (1, 4, 16):
             for share, name in ((0.5, "p50"), (0.99, "p99")):
-                row(version, f"rpc: {clients} clients at once, round trip {name}, ms",
+                row(version, f"rpc: {plural(clients, 'client')} at once, round trip "
+                    f"{name}, ms",
                     "producer.py",
                     lambda c=clients, s=share: percentile(
                         quietly(lambda: rpc_latencies(producer.Producer, c)), s),
@@ -440,9 +496,10 @@ def bench_rpc(version):
         server.signal()
 
 
-def first_line(*command, cwd=ROOT):
-    """Milliseconds from starting command to its first line of output."""
-    def run():
+def first_line(*command, cwd=ROOT, starts=3):
+    """Milliseconds from starting command to its first line of output: the
+    median of a few starts, as one start is at the mercy of the scheduler."""
+    def start_once():
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
                                    stderr=subprocess.DEVNULL, text=True,
@@ -451,10 +508,20 @@ def first_line(*command, cwd=ROOT):
         elapsed = time.perf_counter() - start
         process.communicate()
         return elapsed * 1000
-    return run
+    return lambda: statistics.median(start_once() for _ in range(starts))
 
 
 IMPORT_PIKA = first_line(sys.executable, "-c", "import pika; print('imported')")
+# What basic/producer.py does before its first line, and nothing more.
+BARE_PRODUCER = """import sys, pika
+connection = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
+channel = connection.channel()
+channel.confirm_delivery()
+channel.queue_declare(queue="basic.greetings", durable=True)
+channel.basic_publish(exchange="", routing_key="basic.greetings", body=b"0")
+print("0 sent", flush=True)
+connection.close()
+"""
 
 
 def bench_startup(version):
@@ -467,6 +534,13 @@ def bench_startup(version):
                 "script", first_line(sys.executable, "producer.py", *args,
                                      cwd=ROOT / folder),
                 "import pika", IMPORT_PIKA, False, goal=1.15)
+        bare = first_line(sys.executable, "-c", BARE_PRODUCER, URL_TEXT)
+        row(version, "floor: bare pika producer, start to first message sent, ms",
+            "bare pika", bare, "import pika", IMPORT_PIKA, False)
+        row(version, "basic/producer.py against bare pika doing the same, start to "
+            "first message sent, ms", "script", first_line(
+                sys.executable, "producer.py", cwd=ROOT / "basic"),
+            "bare pika", bare, False)
     finally:
         server.signal()
     purge("basic.greetings", "workers.tasks")
@@ -478,6 +552,8 @@ def measure(name):
     chosen = broker.named(name)
     chosen.ensure()
     URL_TEXT, URL = chosen.url, pika.URLParameters(chosen.url)
+    # The classes loaded in this process read it, as the scripts do.
+    os.environ["AMQP_URL"] = chosen.url
     version = chosen.version()
     for bench in (bench_send, bench_fanout, bench_workers_send,
                   bench_workers_consume, bench_fair_dispatch, bench_rpc,

@@ -1,5 +1,6 @@
 """The rendered tutorial: builds clean, shows every script, matches the code."""
 import ast
+import csv
 import re
 import shlex
 import subprocess
@@ -151,6 +152,15 @@ def test_each_pattern_page_ends_with_exercises_each_backed_by_a_test(pattern):
         functions = {node.name for node in ast.parse((ROOT / file).read_text()).body
                      if isinstance(node, ast.FunctionDef)}
         assert name in functions, f"{file}::{name}"
+
+
+@pytest.mark.offline
+def test_the_rows_the_costs_page_names_are_in_its_table():
+    text = " ".join((DOCS / "costs.rst").read_text().split())
+    named = re.findall(r'the "([^"]+)" row\b', text, re.IGNORECASE)
+    with open(DOCS / "bench" / "results.csv", newline="") as file:
+        rows = {line[0] for line in csv.reader(file)}
+    assert named and set(named) <= rows, sorted(set(named) - rows)
 
 
 GUIDES = ["queues", "quorum-queues", "confirms", "consumer-prefetch", "dlx",
