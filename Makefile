@@ -1,14 +1,17 @@
 # Two commands do everything on a fresh machine: `make tour` and `make test`.
 # Each creates .venv and makes sure RabbitMQ answers first. RABBITMQ names the
-# brokers (tests/broker.py): `make test` runs on the system broker and on
-# RabbitMQ 4.3, `make test RABBITMQ=system` on yours only; `make tour` runs on
+# brokers (tests/broker.py): `make test` runs on the system broker, on
+# RabbitMQ 4.3 and on a three-node 4.3 cluster (its tests only),
+# `make test RABBITMQ=system` on yours only; `make tour` runs on
 # the system broker, `make tour RABBITMQ=4.3` on 4.3.
 PYTHON ?= python3
 RABBITMQ ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: tour test lint broker docs transcripts images bench bench-docs clean
+.PHONY: tour test lint broker cluster cluster-stop cluster-kill cluster-status \
+	docs transcripts transcripts-cluster images bench \
+	bench-docs clean
 
 tour: $(VENV)/installed
 	RABBITMQ="$(RABBITMQ)" $(PY) tests/tour.py
@@ -38,6 +41,11 @@ transcripts: $(VENV)/installed
 	rm -rf docs/transcripts
 	$(PY) tests/transcripts.py
 
+# Only the cluster page's: a node killed under load (tests/failover.py).
+transcripts-cluster: $(VENV)/installed
+	rm -rf docs/transcripts/cluster
+	$(PY) tests/transcripts.py cluster
+
 # The diagrams, from their Graphviz sources (Debian package graphviz): SVG for
 # the docs, PNG for README.rst, which code hosts render.
 DIAGRAMS := $(wildcard images/*.dot)
@@ -48,6 +56,23 @@ images/%.svg: images/%.dot
 
 images/%.png: images/%.dot
 	dot -Tpng -Gdpi=110 $< -o $@
+
+# A three-node RabbitMQ 4.3 cluster on this machine (tests/cluster.py), for
+# "Beyond one machine": it prints the AMQP_URL that names its nodes.
+cluster: $(VENV)/installed
+	$(PY) tests/cluster.py start
+
+cluster-stop: $(VENV)/installed
+	$(PY) tests/cluster.py stop
+
+# Each quorum queue's leader, and its members online.
+cluster-status: $(VENV)/installed
+	$(PY) tests/cluster.py status
+
+# kill -9 one node, as a power cut would: make cluster-kill NODE=cluster1.
+# `make cluster` starts it again.
+cluster-kill: $(VENV)/installed
+	$(PY) tests/cluster.py kill $(NODE)
 
 broker: $(VENV)/installed
 	$(PY) tests/broker.py $(or $(RABBITMQ),system 4.3)

@@ -29,10 +29,21 @@ def amqp_url():
     return os.environ.get("AMQP_URL", DEFAULT_URL)
 
 
+def urls():
+    """The URLs in AMQP_URL: one, or one per node of a cluster, separated by
+    commas."""
+    return amqp_url().split(",")
+
+
 def parameters():
-    """pika's connection parameters for AMQP_URL."""
+    """pika's connection parameters for AMQP_URL, one per node: pika tries
+    them in turn and connects to the first that answers."""
+    return [node_parameters(url) for url in urls()]
+
+
+def node_parameters(text):
     try:
-        url = urlsplit(amqp_url())
+        url = urlsplit(text.strip())
         url.port  # noqa: B018 - a port that is not a number raises here
     except ValueError as error:
         raise BadURL(error) from None
@@ -52,10 +63,24 @@ def parameters():
     return settings
 
 
-def address():
-    """host:port of AMQP_URL, for messages: never the password."""
-    url = urlsplit(amqp_url())
-    return f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
+def address(error=None):
+    """host:port of the node that error came from, or of every node in
+    AMQP_URL: for messages, never with the password."""
+    # The connection the error went through is in its traceback: with
+    # several nodes, that names the one that was lost.
+    trace = getattr(error, "__traceback__", None)
+    while trace:
+        owner = trace.tb_frame.f_locals.get("self")
+        node = getattr(getattr(owner, "_impl", None), "params", None)
+        if isinstance(owner, pika.BlockingConnection) and node:
+            return f"{node.host}:{node.port}"
+        trace = trace.tb_next
+    nodes = []
+    for text in urls():
+        url = urlsplit(text.strip())
+        port = url.port or (5671 if url.scheme == "amqps" else 5672)
+        nodes.append(f"{url.hostname}:{port}")
+    return nodes[0] if len(nodes) == 1 else ", ".join(nodes[:-1]) + " or " + nodes[-1]
 
 
 def timed_out(error):
@@ -70,7 +95,7 @@ def explain(error):
     """One line that says what went wrong, or None if it is a bug."""
     if isinstance(error, BadURL):
         return f"AMQP_URL is not a valid broker URL: {error}"
-    where = address()
+    where = address(error)
     if isinstance(error, exceptions.ProbableAuthenticationError):
         return f"RabbitMQ at {where} refused the user name or password"
     if isinstance(error, exceptions.ProbableAccessDeniedError):
@@ -83,7 +108,8 @@ def explain(error):
     if isinstance(error, exceptions.StreamLostError):
         return f"lost the connection to RabbitMQ at {where}"
     if isinstance(error, exceptions.NackError):
-        return "RabbitMQ refused the message (is the queue full?); it was not sent"
+        return ("RabbitMQ refused the message: a queue it was routed to is full, "
+                "or on a node that is down; it was not sent")
     if isinstance(error, exceptions.UnroutableError):
         return "no queue took the message; it was not sent"
     if timed_out(error):
@@ -101,11 +127,14 @@ def explain(error):
 
 def redact(message):
     """message without AMQP_URL's password, wherever the URL shows in it."""
-    try:
-        password = urlsplit(amqp_url()).password
-    except ValueError:  # not a URL: nothing in the message quotes it
-        return message
-    return message.replace(f":{password}@", ":***@") if password else message
+    for text in urls():
+        try:
+            password = urlsplit(text.strip()).password
+        except ValueError:  # not a URL: nothing in the message quotes it
+            continue
+        if password:
+            message = message.replace(f":{password}@", ":***@")
+    return message
 
 
 def fail(message):

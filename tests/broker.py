@@ -1,12 +1,14 @@
 """The brokers the tour and the tests run against, and how to get each answering.
 
-Two are known by name:
+Three are known by name:
 
 * ``system``: the broker at AMQP_URL (default: this machine's, port 5672). If
   it does not answer and it is local, start it (installing Debian's package
   first when we are root), or start its app when the node runs without it.
 * ``4.3``: RabbitMQ 4.3 from Debian's unstable suite, in a chroot kept under
   ~/.cache, run as its own node on port 5673 beside the system broker.
+* ``cluster``: three nodes of that RabbitMQ 4.3 joined in a cluster, on
+  ports 5681-5683 (cluster.py); its URL names all three, comma-separated.
 
 Any other name is taken as an AMQP URL of a broker someone else runs.
 
@@ -308,6 +310,9 @@ def named(name):
         return Broker("system", url, ["rabbitmqctl"] if local else None)
     if name == "4.3":
         return Chroot()
+    if name == "cluster":
+        import cluster  # it builds on this module
+        return cluster.Cluster()
     return Broker(name, name, None)
 
 

@@ -1,11 +1,12 @@
 """Shared fixtures: the broker under test, and queues left as they were found.
 
 Tests marked ``offline`` need no broker: ``make test`` runs them once, and
-every other test once on each broker (see run.py and broker.py).
+every other test once on each broker (see run.py and broker.py). Tests marked
+``cluster`` run once, on the three-node cluster (cluster.py).
 """
+import os
 from urllib.parse import urlsplit
 
-import pika
 import pytest
 from pika import exceptions
 
@@ -15,6 +16,8 @@ BROKER = broker.under_test()
 AMQP_URL = BROKER.url
 # Where the broker under test listens, for a proxy in front of it.
 ADDRESS = (urlsplit(AMQP_URL).hostname, urlsplit(AMQP_URL).port or 5672)
+# Where tests write figures for the summary of make test (run.py).
+FIGURES = os.environ.get("TEST_FIGURES")
 
 # Every named queue a pattern declares. A test starts with them empty and
 # must leave them empty.
@@ -24,10 +27,19 @@ QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "offline: needs no broker")
+    config.addinivalue_line("markers", "cluster: needs the three-node cluster")
+
+
+def report(line):
+    """A figure for the summary make test prints at its end."""
+    print(line)
+    if FIGURES:
+        with open(FIGURES, "a") as figures:
+            figures.write(line + "\n")
 
 
 def broker_connection():
-    return pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    return BROKER.connection()
 
 
 def rabbitmqctl(*args, timeout=120):
@@ -78,6 +90,9 @@ def empty_queues(request):
     if request.node.get_closest_marker("offline"):
         yield
         return
+    if request.node.get_closest_marker("cluster") and BROKER.name != "cluster":
+        pytest.fail("this test needs the cluster: run it with RABBITMQ=cluster "
+                    "(make test does)")
     request.getfixturevalue("answering")
     depths(purge=True)
     yield

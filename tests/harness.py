@@ -22,20 +22,25 @@ class Script:
     """One script running in the background, its output read line by line."""
 
     def __init__(self, folder, name, *args, label=None, echo=None, env=None,
-                 cwd=None, stdout_lines=None, command=None, stdin=None):
+                 cwd=None, stdout_lines=None, command=None, stdin=None,
+                 extra_env=None, shown=None):
         """stdout_lines: stop reading stdout after that many, as head -n does;
         command: run it instead of python folder/name.py (another client);
-        stdin: an open file to read standard input from."""
+        stdin: an open file to read standard input from; extra_env: more
+        environment, not shown in the command line; shown: the command line
+        to show instead of python name.py args (a shell loop)."""
         self.label = label or name
         self.stdout_lines = stdout_lines
         self.echo = echo
         self.stdout, self.stderr = [], []
+        # When each stdout and stderr line came, time.monotonic().
+        self.times, self.stderr_times = [], []
         self.changed = threading.Condition()
         cwd = cwd or ROOT / folder
         path = os.path.relpath(ROOT / folder / f"{name}.py", cwd)
         self.process = subprocess.Popen(
             command or [sys.executable, path, *map(str, args)],
-            cwd=cwd, env={**os.environ, **(env or {})},
+            cwd=cwd, env={**os.environ, **(env or {}), **(extra_env or {})},
             stdin=stdin or subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.readers = [
@@ -47,7 +52,7 @@ class Script:
                      "python", f"{name}.py", *map(str, args)]
         settings = [f"{key}={shlex.quote(value)}" for key, value in (env or {}).items()]
         self.command_line = " ".join(
-            ["$", *settings, shlex.join(self.argv[len(settings):])])
+            ["$", *settings, shown or shlex.join(self.argv[len(settings):])])
         if echo:
             SHOWN.append(self)
             echo(self.label, self.command_line)
@@ -57,6 +62,8 @@ class Script:
     def _read(self, pipe, lines):
         for line in pipe:
             with self.changed:
+                (self.times if lines is self.stdout
+                 else self.stderr_times).append(time.monotonic())
                 lines.append(line.rstrip("\n"))
                 if self.echo:
                     self.echo(self.label, line.rstrip("\n"))

@@ -1,8 +1,12 @@
 """``make test``: the tests that need no broker once, then the rest on each broker.
 
-    python tests/run.py [BROKER ...]   (default: system 4.3; see broker.py)
+    python tests/run.py [BROKER ...]   (default: system 4.3 cluster; see broker.py)
 
-Ends with one line per broker, such as ``RabbitMQ 4.3.6: 120 passed``.
+The cluster runs only the tests marked ``cluster``, the other brokers all the
+others. The cluster is started just before its tests, and stopped after them
+if this run started it, so that its three nodes never slow the other runs.
+Ends with one line per broker, such as ``RabbitMQ 4.3.6: 120 passed``, and
+the figures the tests reported (recovery times of the cluster).
 """
 import os
 import subprocess
@@ -40,20 +44,38 @@ def counts(passed, failed, skipped):
     return ", ".join(words)
 
 
+def ensure(each):
+    try:
+        return each.ensure()
+    except broker.Fail as error:
+        sys.exit(f"broker {each.name}: {error}")
+
+
 def main(names, extra):
-    brokers = [broker.named(name) for name in names or ["system", "4.3"]]
+    brokers = [broker.named(name) for name in names or ["system", "4.3", "cluster"]]
     for each in brokers:
-        try:
-            each.ensure()
-        except broker.Fail as error:
-            sys.exit(f"broker {each.name}: {error}")
+        if each.name != "cluster":
+            ensure(each)
     clients.ensure()
     summary = [("Without a broker", pytest("offline", {}, extra))]
+    figures = Path(tempfile.mkdtemp()) / "figures.txt"
     for each in brokers:
-        env = {"RABBITMQ": each.name, "AMQP_URL": each.url}
-        result = pytest("not offline", env, extra)
-        summary.append((f"RabbitMQ {each.version()}", result))
+        env = {"RABBITMQ": each.name, "AMQP_URL": each.url,
+               "TEST_FIGURES": str(figures)}
+        if each.name != "cluster":
+            result = pytest("not offline and not cluster", env, extra)
+            summary.append((f"RabbitMQ {each.version()}", result))
+            continue
+        started = ensure(each)
+        try:
+            result = pytest("cluster", env, extra)
+            summary.append((f"RabbitMQ {each.version()}, three-node cluster", result))
+        finally:
+            if started:
+                each.stop()
     print()
+    if figures.exists():
+        print(figures.read_text())
     for label, result in summary:
         print(f"{label}: {counts(*result)}")
     total = [sum(column) for column in zip(*(result for _, result in summary))]

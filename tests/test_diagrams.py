@@ -22,6 +22,8 @@ from harness import ROOT
 IMAGES = ROOT / "images"
 DIAGRAMS = {"basic": "basic", "workers": "worker", "pubsub": "pubsub",
             "routing": "routing", "topic": "topic", "rpc": "rpc"}
+# Every diagram: the patterns', and the cluster page's (tests/failover.py).
+ALL = [*DIAGRAMS.values(), "cluster"]
 # On a phone 390 px wide, furo's 16 px margins leave an image 358 px; scaled
 # down to that, no text may be smaller than 9 px.
 PHONE_PX, SMALLEST_PX = 358, 9
@@ -105,7 +107,7 @@ def topic_matches(pattern, key):
 @pytest.mark.offline
 def test_the_tour_and_the_diagrams_cover_the_same_patterns():
     assert set(DIAGRAMS) == set(tour.PATTERNS)
-    assert {path.stem for path in IMAGES.glob("*.dot")} == set(DIAGRAMS.values())
+    assert {path.stem for path in IMAGES.glob("*.dot")} == set(ALL)
 
 
 @pytest.mark.offline
@@ -192,7 +194,7 @@ def recipe(target):
 
 
 @pytest.mark.offline
-@pytest.mark.parametrize("name", DIAGRAMS.values())
+@pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("kind", ["svg", "png"])
 def test_svg_and_png_are_what_make_images_makes_now(name, kind, tmp_path):
     # dot's output is the same byte for byte from one run to the next; it
@@ -210,7 +212,7 @@ def test_svg_and_png_are_what_make_images_makes_now(name, kind, tmp_path):
 
 
 @pytest.mark.offline
-@pytest.mark.parametrize("name", DIAGRAMS.values())
+@pytest.mark.parametrize("name", ALL)
 def test_each_svg_is_legible_on_a_phone(name):
     svg = ET.parse(IMAGES / f"{name}.svg").getroot()
     width, height = (float(svg.get(side).removesuffix("pt"))

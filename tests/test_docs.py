@@ -139,7 +139,7 @@ def test_single_transcripts_match_what_the_scripts_print_now(name):
 
 
 @pytest.mark.offline
-@pytest.mark.parametrize("pattern", PATTERNS)
+@pytest.mark.parametrize("pattern", [*PATTERNS, "cluster"])
 def test_each_pattern_page_ends_with_exercises_each_backed_by_a_test(pattern):
     text = (DOCS / f"{pattern}.rst").read_text()
     exercises = text.split("\nExercises\n---------\n")[-1]
@@ -164,7 +164,8 @@ def test_the_rows_the_costs_page_names_are_in_its_table():
 
 
 GUIDES = ["queues", "quorum-queues", "confirms", "consumer-prefetch", "dlx",
-          "direct-reply-to", "ttl", "heartbeats", "alarms", "consumers"]
+          "direct-reply-to", "ttl", "heartbeats", "alarms", "consumers",
+          "clustering"]
 
 
 @pytest.mark.offline

@@ -76,8 +76,8 @@ def test_a_task_the_broker_refuses_is_reported_and_nothing_is_lost():
     finally:
         rabbitmqctl("clear_policy", "test-full")
     assert status == 1
-    assert errors == ["producer.py: RabbitMQ refused the message (is the queue full?); "
-                      "it was not sent"]
+    assert errors == ["producer.py: RabbitMQ refused the message: a queue it was "
+                      "routed to is full, or on a node that is down; it was not sent"]
     # Every task that says "sent" is in the queue; the rest were never sent.
     assert len(tasks(out, "sent")) == ready < 10
     depths(purge=True)

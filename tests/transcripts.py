@@ -225,12 +225,92 @@ def versions():
             f".. |tested-on| replace:: RabbitMQ {checked}"]
 
 
+def excerpt(log, label, moment, before=4, after=12):
+    """label's lines from log [(label, line)], cut to its start, the lines
+    around log[moment] (the kill), its redeliveries, and its end."""
+    mine = [(i, line) for i, (each, line) in enumerate(log) if each == label]
+    near = [n for n, (i, _) in enumerate(mine) if i >= moment][:1] or [len(mine)]
+    keep = {*range(3), *range(near[0] - before, near[0] + after), len(mine) - 1}
+    # And every redelivery, with the line after it.
+    keep |= {n + step for n, (_, line) in enumerate(mine)
+             if line.endswith("(redelivered)") for step in (0, 1)}
+    lines, last = [], -1
+    for n in sorted(k for k in keep if 0 <= k < len(mine)):
+        if n > last + 1:
+            lines.append("...")
+        lines.append(mine[n][1])
+        last = n
+    return lines
+
+
+def cluster():
+    """The runs on the "Beyond one machine" page: {path: lines}, each
+    terminal cut around the kill, and figures.rst with what was measured."""
+    import cluster as three_nodes
+    import failover
+
+    nodes = three_nodes.Cluster()
+    started = nodes.ensure()
+    files, figures = {}, []
+    try:
+        for name, scenario in (("workers", failover.workers), ("rpc", failover.rpc),
+                               ("subscribers", failover.subscribers)):
+            log, lock = [], threading.Lock()
+
+            def echo(label, line, log=log, lock=lock):
+                with lock:
+                    log.append((label, line))
+
+            result = scenario(nodes, echo=echo)
+            # The kill, as the first client that lost its node saw it: make
+            # prints its output only once the node is gone and reaped.
+            kill = next(i for i, (_, line) in enumerate(log)
+                        if "lost the connection" in line)
+            for label in dict.fromkeys(label for label, _ in log):
+                # The terminal that kills is short: all of it.
+                files[f"{name}/{label.replace(' ', '-')}"] = (
+                    [line for each, line in log if each == label]
+                    if label == "kill" else excerpt(log, label, kill))
+            measured = result[0]
+            if name == "workers":
+                assert measured["lost"] == 0 and measured["reconnected"], measured
+                returned = ", ".join(f"{seconds:.0f} s" for seconds in
+                                     measured["returned"]) or "never (it held none)"
+                figures.append(
+                    f"* Workers: the leader of ``workers.tasks`` killed with "
+                    f"``kill -9``; the next task was done "
+                    f"{measured['recovery']:.1f} s later. {measured['sent']} tasks "
+                    f"confirmed, {measured['lost']} lost, {measured['duplicates']} "
+                    f"done twice. The task worker 1 held when its node died came "
+                    f"back, redelivered, {returned} after the kill.")
+            elif name == "rpc":
+                figures.append(
+                    f"* RPC: the server's node killed; the next answer came "
+                    f"{measured['recovery']:.1f} s later. {measured['answers']} of "
+                    f"{measured['calls']} calls answered, {measured['timeouts']} "
+                    f"timed out, {len(measured['wrong'])} wrong.")
+        sizes = nodes.memory()
+        figures.append(
+            f"* Memory: the three nodes took {sum(sizes):.0f} MB resident "
+            f"({', '.join(f'{size:.0f}' for size in sizes)} MB), on "
+            f"{os.cpu_count()} cores, RabbitMQ {nodes.version()}.")
+    finally:
+        if started:
+            nodes.stop()
+    files["figures.rst"] = figures
+    return files
+
+
 def write(path, lines):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
 
-def main():
+def main(args):
+    if args == ["cluster"]:  # make transcripts-cluster: this page only
+        for name, lines in cluster().items():
+            write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
+        return
     for name in tour.PATTERNS:
         for terminal, lines in record_tour(name).items():
             write(OUT / name / f"{terminal}.txt", lines)
@@ -246,8 +326,10 @@ def main():
     for name, lines in troubles().items():
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
     write(OUT / "versions.rst", versions())
+    for name, lines in cluster().items():
+        write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
     print(f"transcripts written to {OUT.relative_to(ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

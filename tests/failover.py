@@ -1,0 +1,242 @@
+"""A node of the cluster killed while the patterns run: what test_cluster.py
+checks and what the "Beyond one machine" page shows (make transcripts).
+
+Each scenario starts the scripts as a reader would, each with AMQP_URL naming
+its own node first, kills a node with kill -9, starts it again, and returns
+what happened: the scripts, and the figures the tests check.
+"""
+import contextlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+from harness import ROOT, Script, matching, wait_total
+
+TASKS = 200  # tasks the producer sends; the node dies while they flow
+AHEAD = 8  # tasks sent but not yet done, at most, while they flow
+FIB = [0, 1]
+while len(FIB) < 100:
+    FIB.append(FIB[-1] + FIB[-2])
+
+
+@contextlib.contextmanager
+def killed(cluster, node, echo=None):
+    """kill -9 node, as a reader does it (make cluster-kill); on leaving,
+    start it again (make cluster) and wait until every quorum queue has its
+    three members online again. Yields a dict; "back" is when the node
+    began to start again."""
+    make(echo, "cluster-kill", f"NODE={node.short}")
+    outage = {"back": None}
+    try:
+        yield outage
+    finally:
+        outage["back"] = time.monotonic()  # from here on, the node returns
+        make(echo, "cluster")
+        cluster.wait_replicas()
+
+
+def make(echo, *args):
+    """Run make in the repository as a reader types it, its output echoed."""
+    if echo:
+        echo("kill", f"$ make {shlex.join(args)}")
+    result = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    for line in (result.stdout + result.stderr).splitlines():
+        if echo:
+            echo("kill", line)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def env(cluster, node):
+    return {"AMQP_URL": cluster.url_from(node)}
+
+
+def workers(cluster, echo=None):
+    """Tasks flow from a producer to two workers, each on its own node; the
+    leader of workers.tasks is killed while they flow, and started
+    again once every task is sent. Returns (figures, workers, producer)."""
+    # The queue must exist to have a leader: a worker declares it.
+    Script("workers", "consumer", env=env(cluster, cluster.nodes[0])).ready().signal()
+    leader = cluster.leader("workers.tasks")
+    others = [node for node in cluster.nodes if node is not leader]
+    team = []
+    read, write = os.pipe()
+    feed = os.fdopen(write, "w")
+    producer = None
+    try:
+        team.append(Script("workers", "consumer", "--seconds", "0.05",
+                           label="worker 1", env=env(cluster, leader),
+                           echo=echo).ready())
+        team.append(Script("workers", "consumer", "--seconds", "0.05",
+                           label="worker 2", env=env(cluster, others[0]),
+                           echo=echo).ready())
+        producer = Script("workers", "producer", "--stdin", label="producer",
+                          env=env(cluster, others[1]), echo=echo,
+                          stdin=os.fdopen(read))
+        feeder = threading.Thread(target=feed_tasks, args=(feed, team), daemon=True)
+        feeder.start()
+        # Kill while the tasks flow: the feeder goes on meanwhile.
+        wait_total(team, r" done$", TASKS // 5, timeout=120)
+        with killed(cluster, leader, echo) as outage:
+            feeder.join(300)
+            assert producer.wait(120) == 0, producer.stderr
+            sent = {line.removesuffix(" sent") for line in producer.stdout
+                    if line.endswith(" sent")}
+            done = wait_until_done(team, sent)
+        # Left the outage: the node is back, with three replicas again.
+        return {
+            "leader": leader.node, "sent": len(sent),
+            "lost": len(sent - set(done)), "done": len(done),
+            "duplicates": len(done) - len(set(done)),
+            "redelivered": len(matching(team, r"\(redelivered\)")),
+            # Worker 1 connected to another node while its own was down.
+            "reconnected": reconnected(team[0], outage["back"]),
+            "recovery": first_done_after(team, lost(team[0])) - lost(team[0]),
+            # The task worker 1 held when its node died comes back only after
+            # the queue's disconnected-consumer timeout (60 s by default).
+            "returned": [moment - lost(team[0]) for script in team
+                         for line, moment in zip(script.stdout, script.times)
+                         if line.endswith("(redelivered)")],
+        }, team, producer
+    finally:
+        if not feed.closed:
+            feed.close()
+        if producer:
+            producer.kill()
+        for worker in team:
+            worker.signal()
+
+
+def feed_tasks(feed, team):
+    """Write TASKS tasks to the producer, a few ahead of the workers, no
+    more: they are flowing, not all queued, when the node dies."""
+    try:
+        for i in range(TASKS):
+            wait_total(team, r" done$", i - AHEAD, timeout=120)
+            feed.write(f"task {i}\n")
+            feed.flush()
+    finally:
+        feed.close()
+
+
+def reconnected(script, before):
+    """True if script was ready a second time before that moment."""
+    ready = [moment for line, moment in zip(script.stdout, script.times)
+             if "To exit press CTRL+C" in line]
+    return len(ready) > 1 and ready[1] < before
+
+
+def lost(script):
+    """When script said it lost its node: the kill, to a few milliseconds,
+    as the kernel closes a killed node's connections at once."""
+    return next(moment for line, moment in zip(script.stderr, script.stderr_times)
+                if "lost the connection" in line)
+
+
+def first_done_after(scripts, moment):
+    """When the first task received after moment was done."""
+    received, done = {}, []
+    for script in scripts:
+        for line, when in zip(script.stdout, script.times):
+            task = re.sub(r" (received|done)( \(redelivered\))?$", "", line)
+            if " received" in line and when > moment:
+                received.setdefault(task, when)
+            elif line.endswith(" done") and task in received and when > moment:
+                done.append(when)
+    assert done, "no task was done after the node died"
+    return min(done)
+
+
+def wait_until_done(team, sent, timeout=120):
+    """The tasks done, with duplicates, once every task in sent is done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = [line.removesuffix(" done") for line in matching(team, r" done$")]
+        if sent <= set(done) or time.monotonic() > deadline:
+            return done
+        with team[0].changed:
+            team[0].changed.wait(0.1)
+
+
+def rpc(cluster, echo=None, calls=40):
+    """An RPC server on the leader of rpc.fibonacci, a client loop on another
+    node; the server's node is killed. Returns the figures and the scripts."""
+    Script("rpc", "consumer", env=env(cluster, cluster.nodes[0])).ready().signal()
+    leader = cluster.leader("rpc.fibonacci")
+    client_node = next(node for node in cluster.nodes if node is not leader)
+    server = Script("rpc", "consumer", label="server", env=env(cluster, leader),
+                    echo=echo).ready()
+    loop = (f"for n in $(seq 1 {calls}); do python producer.py $((n % 30)) "
+            "--timeout 5; done")
+    # As a reader runs it: python is the one running these tests.
+    path = f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"
+    url = cluster.url_from(client_node)
+    client = Script("rpc", "producer", label="client", echo=echo,
+                    command=["bash", "-c", loop],
+                    extra_env={"PATH": path, "AMQP_URL": url},
+                    shown=f"export AMQP_URL={shlex.quote(url)}; {loop}")
+    try:
+        client.wait_for(r" received$", count=5, timeout=60)
+        with killed(cluster, leader, echo) as outage:
+            before = len(client.wait_for(r" received$"))
+            client.wait_for(r" received$", count=before + 1, timeout=120)
+        when = lost(server)
+        recovery = next(moment for line, moment in zip(client.stdout, client.times)
+                        if line.endswith(" received") and moment > when) - when
+        client.wait(300)  # its status is its last call's: the figures tell more
+        answers = [re.fullmatch(r"fib\((\d+)\) = (\d+) received", line)
+                   for line in client.stdout if line.endswith(" received")]
+        wrong = [a[0] for a in answers if FIB[int(a[1])] != int(a[2])]
+        timeouts = [line for line in client.stderr if "no server answered" in line]
+        return {"calls": calls, "answers": len(answers), "wrong": wrong,
+                "reconnected": reconnected(server, outage["back"]),
+                "timeouts": len(timeouts), "recovery": recovery,
+                "other errors": [line for line in client.stderr
+                                 if line not in timeouts]}, server, client
+    finally:
+        client.kill()
+        server.signal()
+
+
+def subscribers(cluster, echo=None):
+    """A pubsub and a routing subscriber on one node, which is killed: each
+    says so in one line, and, started again, connects to another node.
+
+    While the node is down, RabbitMQ 4.3 keeps the dead subscribers' queues
+    bound, and refuses a message routed to one of them: the producers run
+    then, and once more after the node is back. Returns (the dead
+    subscribers' exit statuses, the dead ones, the restarted ones, {folder:
+    (status, stderr) of the producer during the outage})."""
+    dying, living = cluster.nodes[2], cluster.nodes[0]
+    keys = {"pubsub": [], "routing": ["blue"]}
+
+    def subscriber(folder):
+        return Script(folder, "consumer", *keys[folder], label=f"{folder} subscriber",
+                      env=env(cluster, dying), echo=echo).ready()
+
+    def producer(folder):
+        script = Script(folder, "producer", *keys[folder], label=f"{folder} producer",
+                        env=env(cluster, living), echo=echo)
+        return script.wait(30), script.stderr
+
+    started, again, outage = [subscriber("pubsub"), subscriber("routing")], [], {}
+    try:
+        with killed(cluster, dying, echo):
+            statuses = [script.wait(30) for script in started]
+            # The same command again: its first node is down, so it
+            # connects to the next.
+            again = [subscriber("pubsub"), subscriber("routing")]
+            outage = {folder: producer(folder) for folder in keys}
+        for script in again:
+            before = len(matching([script], r" received$"))
+            folder = script.label.split()[0]
+            assert producer(folder)[0] == 0, f"{folder} producer failed"
+            script.wait_for(r" received$", count=before + 5, timeout=30)
+        return statuses, started, again, outage
+    finally:
+        for script in started + again:
+            script.signal()
