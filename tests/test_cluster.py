@@ -28,6 +28,10 @@ def test_workers_lose_no_confirmed_task_when_the_queue_leader_dies():
     assert len(lost) == 1 and f"localhost:{port}; reconnecting" in lost[0], lost
     # Every task done more than once was flagged as redelivered.
     assert figures["duplicates"] <= figures["redelivered"], figures
+    # The killed node rejoined: every quorum queue has its three members.
+    short = [queue["name"] for queue in BROKER.queues()
+             if queue["type"] == "quorum" and len(queue["online"]) != 3]
+    assert not short, short
 
 
 def test_rpc_answers_across_the_loss_of_the_servers_node():
