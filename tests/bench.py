@@ -590,7 +590,7 @@ def table(versions, verdicts):
 
 def chart(name, versions):
     """An SVG line chart: what our class and bare pika did at each scale."""
-    width, height, left, top, bottom = 360, 220, 58, 30, 40
+    width, height, left, top, bottom = 360, 250, 58, 30, 62
     series = {}
     for version in versions:
         points = SCALING[(version, name)]
@@ -625,10 +625,14 @@ def chart(name, versions):
     for n, (label, values) in enumerate(series.items()):
         dash = "" if label.startswith("base") else ' stroke-dasharray="4,3"'
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        # The legend, under the x axis labels: a sample of the line, its name.
+        key_x, key_y = 12 + (n % 2) * 172, height - 26 + (n // 2) * 15
         svg += [f'<polyline points="{points}" fill="none" stroke="{colors[n % 4]}" '
                 f'stroke-width="2"{dash}/>',
-                f'<text x="{left + (n % 2) * 150}" y="{height - 24 + (n // 2) * 12}"'
-                f' fill="{colors[n % 4]}">{label}</text>']
+                f'<line x1="{key_x}" y1="{key_y - 4}" x2="{key_x + 20}" '
+                f'y2="{key_y - 4}" stroke="{colors[n % 4]}" stroke-width="2"{dash}/>',
+                f'<text x="{key_x + 25}" y="{key_y}" fill="{colors[n % 4]}">'
+                f'{label}</text>']
     return "\n".join([*svg, "</svg>"]) + "\n"
 
 

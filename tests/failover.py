@@ -51,8 +51,15 @@ def make(echo, *args):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def env(cluster, node):
-    return {"AMQP_URL": cluster.url_from(node)}
+def on(cluster, node, folder, name, *args, shown=None, **kwargs):
+    """folder/name.py run as a reader runs it against node: in a terminal of
+    its own, with AMQP_URL exported there, naming node first."""
+    url = cluster.url_from(node)
+    # python on PATH is the one running these tests, as in the reader's venv.
+    path = f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"
+    command = shown or shlex.join(["python", f"{name}.py", *map(str, args)])
+    return Script(folder, name, *args, extra_env={"AMQP_URL": url, "PATH": path},
+                  shown=f"export AMQP_URL={url}\n$ {command}", **kwargs)
 
 
 def workers(cluster, echo=None):
@@ -60,7 +67,7 @@ def workers(cluster, echo=None):
     leader of workers.tasks is killed while they flow, and started
     again once every task is sent. Returns (figures, workers, producer)."""
     # The queue must exist to have a leader: a worker declares it.
-    Script("workers", "consumer", env=env(cluster, cluster.nodes[0])).ready().signal()
+    on(cluster, cluster.nodes[0], "workers", "consumer").ready().signal()
     leader = cluster.leader("workers.tasks")
     others = [node for node in cluster.nodes if node is not leader]
     team = []
@@ -68,15 +75,11 @@ def workers(cluster, echo=None):
     feed = os.fdopen(write, "w")
     producer = None
     try:
-        team.append(Script("workers", "consumer", "--seconds", "0.05",
-                           label="worker 1", env=env(cluster, leader),
-                           echo=echo).ready())
-        team.append(Script("workers", "consumer", "--seconds", "0.05",
-                           label="worker 2", env=env(cluster, others[0]),
-                           echo=echo).ready())
-        producer = Script("workers", "producer", "--stdin", label="producer",
-                          env=env(cluster, others[1]), echo=echo,
-                          stdin=os.fdopen(read))
+        for number, node in ((1, leader), (2, others[0])):
+            team.append(on(cluster, node, "workers", "consumer", "--seconds", "0.05",
+                           label=f"worker {number}", echo=echo).ready())
+        producer = on(cluster, others[1], "workers", "producer", "--stdin",
+                      label="producer", echo=echo, stdin=os.fdopen(read))
         feeder = threading.Thread(target=feed_tasks, args=(feed, team), daemon=True)
         feeder.start()
         # Kill while the tasks flow: the feeder goes on meanwhile.
@@ -165,20 +168,14 @@ def wait_until_done(team, sent, timeout=120):
 def rpc(cluster, echo=None, calls=40):
     """An RPC server on the leader of rpc.fibonacci, a client loop on another
     node; the server's node is killed. Returns the figures and the scripts."""
-    Script("rpc", "consumer", env=env(cluster, cluster.nodes[0])).ready().signal()
+    on(cluster, cluster.nodes[0], "rpc", "consumer").ready().signal()
     leader = cluster.leader("rpc.fibonacci")
     client_node = next(node for node in cluster.nodes if node is not leader)
-    server = Script("rpc", "consumer", label="server", env=env(cluster, leader),
-                    echo=echo).ready()
+    server = on(cluster, leader, "rpc", "consumer", label="server", echo=echo).ready()
     loop = (f"for n in $(seq 1 {calls}); do python producer.py $((n % 30)) "
             "--timeout 5; done")
-    # As a reader runs it: python is the one running these tests.
-    path = f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"
-    url = cluster.url_from(client_node)
-    client = Script("rpc", "producer", label="client", echo=echo,
-                    command=["bash", "-c", loop],
-                    extra_env={"PATH": path, "AMQP_URL": url},
-                    shown=f"export AMQP_URL={shlex.quote(url)}; {loop}")
+    client = on(cluster, client_node, "rpc", "producer", label="client", echo=echo,
+                command=["bash", "-c", loop], shown=loop)
     try:
         client.wait_for(r" received$", count=5, timeout=60)
         with killed(cluster, leader, echo) as outage:
@@ -215,12 +212,12 @@ def subscribers(cluster, echo=None):
     keys = {"pubsub": [], "routing": ["blue"]}
 
     def subscriber(folder):
-        return Script(folder, "consumer", *keys[folder], label=f"{folder} subscriber",
-                      env=env(cluster, dying), echo=echo).ready()
+        return on(cluster, dying, folder, "consumer", *keys[folder],
+                  label=f"{folder} subscriber", echo=echo).ready()
 
     def producer(folder):
-        script = Script(folder, "producer", *keys[folder], label=f"{folder} producer",
-                        env=env(cluster, living), echo=echo)
+        script = on(cluster, living, folder, "producer", *keys[folder],
+                    label=f"{folder} producer", echo=echo)
         return script.wait(30), script.stderr
 
     started, again, outage = [subscriber("pubsub"), subscriber("routing")], [], {}

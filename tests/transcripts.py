@@ -289,10 +289,10 @@ def cluster():
                     f"{measured['recovery']:.1f} s later. {measured['answers']} of "
                     f"{measured['calls']} calls answered, {measured['timeouts']} "
                     f"timed out, {len(measured['wrong'])} wrong.")
-        sizes = nodes.memory()
+        sizes = [round(size) for size in nodes.memory()]
         figures.append(
-            f"* Memory: the three nodes took {sum(sizes):.0f} MB resident "
-            f"({', '.join(f'{size:.0f}' for size in sizes)} MB), on "
+            f"* Memory: the three nodes took {sum(sizes)} MB resident "
+            f"({', '.join(map(str, sizes))} MB), on "
             f"{os.cpu_count()} cores, RabbitMQ {nodes.version()}.")
     finally:
         if started:
