@@ -80,6 +80,27 @@ def test_unreachable_broker_is_one_line(script):
     assert f"127.0.0.1:{port}" in line and "rabbitmq-server" in line
 
 
+@pytest.mark.offline
+def test_no_node_of_several_answering_is_one_line_naming_them_all():
+    first, second = closed_port(), closed_port()
+    env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{first}/%2F,"
+                       f"amqp://guest:secret@127.0.0.1:{second}/%2F"}
+    status, _, errors = run("basic", "consumer", env=env, timeout=20)
+    assert status == 1
+    assert one_clean_line(errors) == (
+        f"consumer.py: cannot reach RabbitMQ at 127.0.0.1:{first} or "
+        f"127.0.0.1:{second}; is it running? Start it with: "
+        "sudo rabbitmq-server -detached")
+
+
+def test_the_first_node_that_answers_is_used():
+    # A cluster's URL with its first node down: the script goes on to the next.
+    env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F,{url()}"}
+    status, out, errors = run("basic", "producer", env=env)
+    assert (status, errors, len(out)) == (0, [], 5)
+    depths(purge=True)
+
+
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_wrong_password_is_one_line_without_the_password(script):
     env = {"AMQP_URL": url(password="Sesame-42")}
