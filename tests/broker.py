@@ -22,12 +22,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pika
 from pika import exceptions
+
+from harness import until
 
 SYSTEM_URL = "amqp://guest:guest@localhost:5672/%2F"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
@@ -48,6 +49,14 @@ HOW = """Install and start RabbitMQ, then try again:
 
 class Fail(Exception):
     """Why a broker cannot be had: one line for the reader."""
+
+
+def patiently(condition, seconds, what, interval=0.1):
+    """harness.until, failing as set-up fails: Fail, one line."""
+    try:
+        return until(condition, seconds, what, interval=interval)
+    except AssertionError as error:
+        raise Fail(str(error)) from None
 
 
 def command(name):
@@ -89,6 +98,7 @@ def check_url(url):
 class Broker:
     def __init__(self, name, url, ctl):
         self.name, self.url, self.ctl_prefix = name, url, ctl
+        self.ctl_calls = 0  # how often rabbitmqctl ran: the tests' teardown
 
     def url_with(self, password=None, query=None, vhost=None, port=None):
         """This broker's URL with another password, query, virtual host or
@@ -129,27 +139,48 @@ class Broker:
         if self.ctl_prefix is None:
             raise Fail(f"cannot control the broker at {where(self.url)}: "
                        "rabbitmqctl works only on brokers this machine runs")
+        self.ctl_calls += 1
         return as_root(*self.ctl_prefix, *args, capture_output=True, text=True,
                        timeout=timeout)
 
-    def checked(self, *args):
+    def checked(self, *args, timeout=120):
         """rabbitmqctl ARGS, failing with what it said; its output."""
-        result = self.ctl(*args)
+        result = self.ctl(*args, timeout=timeout)
         if result.returncode:
             raise Fail(f"rabbitmqctl {' '.join(args)} failed: {result.stderr}")
         return result.stdout
+
+    def ports(self):
+        return {urlsplit(url).port or 5672 for url in self.url.split(",")}
+
+    def settings(self):
+        """What a test may change on the node and must put back: policies,
+        alarms, the memory watermark, and the settings tests lower."""
+        return self.checked("-q", "eval", """{
+            [{proplists:get_value(vhost, P), proplists:get_value(name, P)}
+             || P <- rabbit_policy:list()],
+            rabbit_alarm:get_alarms(),
+            vm_memory_monitor:get_vm_memory_high_watermark(),
+            [application:get_env(rabbit, K) || K <- [consumer_timeout,
+             channel_tick_interval, max_message_size]]}.""").strip()
+
+    @contextlib.contextmanager
+    def policy(self, name, pattern, definition):
+        """A policy on the queues whose names match pattern, in the block."""
+        self.checked("set_policy", "--apply-to", "queues", name, pattern,
+                     json.dumps(definition))
+        try:
+            yield
+        finally:
+            self.checked("clear_policy", name)
 
     @contextlib.contextmanager
     def consumer_timeout(self, queue, milliseconds):
         """Lower the consumer timeout for queue while in the with block."""
         if self.major_minor() >= (3, 12):
-            self.checked("set_policy", "--apply-to", "queues", "test-timeout",
-                         f"^{re.escape(queue)}$",
-                         json.dumps({"consumer-timeout": milliseconds}))
-            try:
+            with self.policy("test-timeout", f"^{re.escape(queue)}$",
+                             {"consumer-timeout": milliseconds}):
                 yield
-            finally:
-                self.checked("clear_policy", "test-timeout")
             return
         # Before 3.12 only the broker-wide setting exists. Channels check it
         # once a minute, unless their tick interval is shorter.
@@ -179,6 +210,10 @@ class Broker:
         was = self.checked("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")
         self.checked("set_vm_memory_high_watermark", "absolute", "1")
         try:
+            # In force once the node reports it, not when the command returns.
+            patiently(lambda: "memory" in self.checked(
+                "eval", "rabbit_alarm:get_alarms()."), 15, "the memory alarm in force",
+                interval=0.2)
             yield
         finally:
             absolute = re.fullmatch(r"\{absolute,(\d+)\}", was.strip())
@@ -212,12 +247,9 @@ class Broker:
             return False
 
     def wait(self, seconds=120):
-        deadline = time.monotonic() + seconds
-        while not self.answers():
-            if time.monotonic() > deadline:
-                raise Fail(f"RabbitMQ did not answer at {where(self.url)} "
-                           f"within {seconds} s")
-            time.sleep(0.5)  # poll: the broker takes a few seconds to boot
+        # Poll: the broker takes a few seconds to boot.
+        patiently(self.answers, seconds, f"RabbitMQ answering at {where(self.url)}",
+                  interval=0.5)
 
     def ensure(self):
         check_url(self.url)

@@ -18,12 +18,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pika
 
 import broker
-from broker import CHROOT, Chroot, Fail, as_root
+from broker import CHROOT, Chroot, Fail, as_root, patiently
 
 NAMES = [f"cluster{i}@localhost" for i in (1, 2, 3)]
 PORTS = [5681, 5682, 5683]
@@ -68,11 +67,8 @@ class Node(broker.Broker):
         wait until it is gone."""
         pid = self.killed = self.pid()
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while os.path.exists(f"/proc/{pid}"):
-            if time.monotonic() > deadline:
-                raise Fail(f"{self.node} did not die")
-            time.sleep(0.1)  # poll: the kernel takes a moment to reap it
+        # Poll: the kernel takes a moment to reap it.
+        patiently(lambda: not os.path.exists(f"/proc/{pid}"), 30, f"{self.node} gone")
 
     def running(self):
         """The nodes this one sees running in its cluster."""
@@ -171,23 +167,17 @@ class Cluster(broker.Broker):
 
     def wait_replicas(self, seconds=120):
         """Wait until every quorum queue has its three members online."""
-        deadline = time.monotonic() + seconds
-        while True:
-            short = [each["name"] for each in self.queues()
-                     if each["type"] == "quorum" and len(each["online"]) < 3]
-            if not short:
-                return
-            if time.monotonic() > deadline:
-                raise Fail(f"fewer than three replicas online after {seconds} s: "
-                           f"{', '.join(short)}")
-            time.sleep(0.5)  # poll: a member catches up with its leader
+        def short():
+            return [each["name"] for each in self.queues()
+                    if each["type"] == "quorum" and len(each["online"]) < 3]
+
+        # Poll: a member catches up with its leader.
+        patiently(lambda: not short(), seconds,
+                  "three replicas online for every quorum queue", interval=0.5)
 
     def wait_formed(self, seconds=120):
-        deadline = time.monotonic() + seconds
-        while not self.formed():
-            if time.monotonic() > deadline:
-                raise Fail(f"the cluster did not form within {seconds} s")
-            time.sleep(0.5)  # poll: nodes take a few seconds to find each other
+        # Poll: nodes take a few seconds to find each other.
+        patiently(self.formed, seconds, "the cluster formed", interval=0.5)
 
     def stop(self):
         for node in self.nodes:

@@ -1,23 +1,38 @@
-"""Shared fixtures: the broker under test, and queues left as they were found.
+"""Shared fixtures: the broker under test, left as each test found it.
 
 Tests marked ``offline`` need no broker: ``make test`` runs them once, and
 every other test once on each broker (see run.py and broker.py). Tests marked
 ``cluster`` run once, on the three-node cluster (cluster.py).
+
+After each test that needs a broker, nothing it started may still run, and
+the broker must hold what it held before: no message or consumer on the
+tutorial's queues, no client connection, and, if the test called
+rabbitmqctl, the same policies, alarms and settings.
 """
+import contextlib
+import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from pika import exceptions
 
 import broker
+import harness
 
 BROKER = broker.under_test()
 AMQP_URL = BROKER.url
 # Where the broker under test listens, for a proxy in front of it.
-ADDRESS = (urlsplit(AMQP_URL).hostname, urlsplit(AMQP_URL).port or 5672)
+ADDRESS = (urlsplit(AMQP_URL.split(",")[0]).hostname,
+           urlsplit(AMQP_URL.split(",")[0]).port or 5672)
 # Where tests write figures for the summary of make test (run.py).
 FIGURES = os.environ.get("TEST_FIGURES")
+# Where this run says what it collected and how it ended (run.py).
+LANE_REPORT = os.environ.get("LANE_REPORT")
 
 # Every named queue a pattern declares. A test starts with them empty and
 # must leave them empty.
@@ -28,6 +43,36 @@ QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
 def pytest_configure(config):
     config.addinivalue_line("markers", "offline: needs no broker")
     config.addinivalue_line("markers", "cluster: needs the three-node cluster")
+
+
+def lane_report(**facts):
+    if LANE_REPORT:
+        with open(LANE_REPORT, "a") as file:
+            file.write(json.dumps(facts) + "\n")
+
+
+def pytest_collection_finish(session):
+    lane_report(collected=len(session.items))
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or report.outcome != "passed":
+        lane_report(test=report.nodeid, when=report.when, outcome=report.outcome)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    lane_report(exitstatus=int(exitstatus))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # A test ended by its time limit says what it was waiting for.
+    report = yield
+    if report.failed and harness.WAITING:
+        now = time.monotonic()
+        report.sections.append(("waiting", "\n".join(
+            f"{what}: for {now - since:.1f} s" for what, since in harness.WAITING)))
+    return report
 
 
 def report(line):
@@ -45,13 +90,10 @@ def broker_connection():
 def rabbitmqctl(*args, timeout=120):
     """rabbitmqctl on the broker under test; its stdout."""
     try:
-        result = BROKER.ctl(*args, timeout=timeout)
+        return BROKER.checked(*args, timeout=timeout)
     except broker.Fail as error:
-        pytest.fail(str(error))
-    assert result.returncode == 0, (
-        f"rabbitmqctl {' '.join(args)} failed: these tests control the broker, "
-        f"so they need root or password-less sudo: {result.stderr}")
-    return result.stdout
+        pytest.fail(f"{error} (these tests control the broker: they need root "
+                    "or password-less sudo)")
 
 
 def url(**changes):
@@ -59,17 +101,8 @@ def url(**changes):
     return BROKER.url_with(**changes)
 
 
-@pytest.fixture(scope="session")
-def answering():
-    try:
-        broker_connection().close()
-    except exceptions.AMQPConnectionError as error:
-        pytest.exit(f"No RabbitMQ answers at AMQP_URL ({error!r}). "
-                    "Run `make test`, which starts one.", returncode=1)
-
-
-def depths(purge=False):
-    """{queue: ready messages} for the QUEUES that exist."""
+def depths():
+    """{queue: (ready messages, consumers)} for the QUEUES that exist."""
     found = {}
     with broker_connection() as connection:
         for queue in QUEUES:
@@ -78,23 +111,126 @@ def depths(purge=False):
                 frame = channel.queue_declare(queue, passive=True)
             except exceptions.ChannelClosedByBroker:
                 continue  # not declared yet
-            found[queue] = frame.method.message_count
-            if purge:
-                channel.queue_purge(queue)
+            found[queue] = (frame.method.message_count, frame.method.consumer_count)
             channel.close()
     return found
 
 
+def take(queue):
+    """Remove what is in queue; the bodies, in order. For a test whose
+    point is what a queue holds."""
+    taken = []
+    with broker_connection() as connection:
+        channel = connection.channel()
+        while (message := channel.basic_get(queue, auto_ack=True))[0]:
+            taken.append(message[2])
+    return taken
+
+
+def wait_depth(queue, count, timeout=15):
+    """Until queue holds count ready messages (quorum queues' counts lag)."""
+    harness.until(lambda: depths().get(queue, (None,))[0] == count, timeout,
+                  f"{queue} holding {count} messages")
+
+
+def our_connections():
+    """How many connections to the broker this test run holds open: the
+    pytest process and every process it started. (Other runs on the same
+    broker, side by side, do not count.)"""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The command's name, in parentheses, may hold spaces.
+            parents[int(stat.parent.name)] = int(
+                stat.read_text().rsplit(")", 1)[1].split()[1])
+    ours, added = {os.getpid()}, True
+    while added:
+        grown = ours | {pid for pid, parent in parents.items() if parent in ours}
+        added, ours = grown != ours, grown
+    inodes = set()
+    for pid in ours:
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    ports, count = BROKER.ports(), 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                # 01: established, to one of the broker's ports.
+                if (fields[3] == "01" and fields[9] in inodes
+                        and int(fields[2].rsplit(":", 1)[1], 16) in ports):
+                    count += 1
+    return count
+
+
+def left_on_broker():
+    """What is left: messages, consumers, connections."""
+    left = {queue: f"{messages} messages, {consumers} consumers"
+            for queue, (messages, consumers) in depths().items()
+            if messages or consumers}
+    if connections := our_connections():
+        left["connections"] = connections
+    return left
+
+
+@pytest.fixture(scope="session")
+def built_docs(tmp_path_factory):
+    """The docs, built once a run as `make docs` and Read the Docs build
+    them: strict and fresh. (html folder, the warnings)."""
+    html = tmp_path_factory.mktemp("html")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q",
+         str(harness.ROOT / "docs"), str(html)], capture_output=True, text=True)
+    return html, result.stderr if result.returncode else ""
+
+
+@pytest.fixture(scope="session")
+def settings():
+    """The broker's policies, alarms and settings as the run found them
+    (None for a broker on another machine, which tests cannot change)."""
+    return BROKER.settings() if BROKER.ctl_prefix else None
+
+
 @pytest.fixture(autouse=True)
-def empty_queues(request):
+def leave_as_found(request):
     if request.node.get_closest_marker("offline"):
         yield
+        check_scripts_ended()
         return
     if request.node.get_closest_marker("cluster") and BROKER.name != "cluster":
         pytest.fail("this test needs the cluster: run it with RABBITMQ=cluster "
                     "(make test does)")
-    request.getfixturevalue("answering")
-    depths(purge=True)
+    try:
+        BROKER.connection().close()
+    except exceptions.AMQPConnectionError as error:
+        # No test can pass now: stop the run, which run.py reports as cut short.
+        pytest.exit(f"RabbitMQ stopped answering at AMQP_URL ({error!r})",
+                    returncode=3)
+    found = request.getfixturevalue("settings")
+    leftover = {queue: counts for queue, counts in depths().items() if any(counts)}
+    if leftover:  # an earlier test's: it failed for it already
+        for queue in leftover:
+            take(queue)
+    calls = BROKER.ctl_calls
     yield
-    left = {queue: count for queue, count in depths().items() if count}
-    assert not left, f"messages left behind: {left}"
+    check_scripts_ended()
+    # A script just stopped may take a moment to leave the broker.
+    try:
+        harness.until(lambda: not left_on_broker(), 5, "the broker as found")
+    except AssertionError:
+        pytest.fail(f"left on the broker: {left_on_broker()}", pytrace=False)
+    if found is not None and BROKER.ctl_calls != calls:
+        now = BROKER.settings()
+        assert now == found, f"broker settings changed: {found} -> {now}"
+
+
+def check_scripts_ended():
+    left = [script for script in list(harness.RUNNING) if not script.ended()]
+    for script in left:
+        script.kill()
+    harness.RUNNING.clear()
+    assert not left, f"still running: {[script.command_line for script in left]}"

@@ -6,15 +6,16 @@ its own node first, kills a node with kill -9, starts it again, and returns
 what happened: the scripts, and the figures the tests check.
 """
 import contextlib
+import io
 import os
 import re
 import shlex
-import subprocess
 import sys
 import threading
 import time
 
-from harness import ROOT, Script, matching, wait_total
+import cluster as three_nodes
+from harness import Script, bodies, matching, until, wait_total
 
 TASKS = 200  # tasks the producer sends; the node dies while they flow
 AHEAD = 8  # tasks sent but not yet done, at most, while they flow
@@ -29,26 +30,26 @@ def killed(cluster, node, echo=None):
     start it again (make cluster) and wait until every quorum queue has its
     three members online again. Yields a dict; "back" is when the node
     began to start again."""
-    make(echo, "cluster-kill", f"NODE={node.short}")
+    make(echo, ["cluster-kill", f"NODE={node.short}"], ["kill", node.short])
     outage = {"back": None}
     try:
         yield outage
     finally:
         outage["back"] = time.monotonic()  # from here on, the node returns
-        make(echo, "cluster")
+        make(echo, ["cluster"], ["start"])
         cluster.wait_replicas()
 
 
-def make(echo, *args):
-    """Run make in the repository as a reader types it, its output echoed."""
+def make(echo, target, args):
+    """What `make TARGET` does (tests/cluster.py ARGS), done here; what it
+    prints is echoed under the command line a reader types."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = three_nodes.main(args)
     if echo:
-        echo("kill", f"$ make {shlex.join(args)}")
-    result = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
-    for line in (result.stdout + result.stderr).splitlines():
-        if echo:
+        for line in [f"$ make {shlex.join(target)}", *printed.getvalue().splitlines()]:
             echo("kill", line)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert status == 0, printed.getvalue()
 
 
 def on(cluster, node, folder, name, *args, shown=None, **kwargs):
@@ -67,7 +68,8 @@ def workers(cluster, echo=None):
     leader of workers.tasks is killed while they flow, and started
     again once every task is sent. Returns (figures, workers, producer)."""
     # The queue must exist to have a leader: a worker declares it.
-    on(cluster, cluster.nodes[0], "workers", "consumer").ready().signal()
+    with on(cluster, cluster.nodes[0], "workers", "consumer") as first:
+        first.ready()
     leader = cluster.leader("workers.tasks")
     others = [node for node in cluster.nodes if node is not leader]
     team = []
@@ -77,7 +79,8 @@ def workers(cluster, echo=None):
     try:
         for number, node in ((1, leader), (2, others[0])):
             team.append(on(cluster, node, "workers", "consumer", "--seconds", "0.05",
-                           label=f"worker {number}", echo=echo).ready())
+                           label=f"worker {number}", echo=echo))
+            team[-1].ready()
         producer = on(cluster, others[1], "workers", "producer", "--stdin",
                       label="producer", echo=echo, stdin=os.fdopen(read))
         feeder = threading.Thread(target=feed_tasks, args=(feed, team), daemon=True)
@@ -87,8 +90,7 @@ def workers(cluster, echo=None):
         with killed(cluster, leader, echo) as outage:
             feeder.join(300)
             assert producer.wait(120) == 0, producer.stderr
-            sent = {line.removesuffix(" sent") for line in producer.stdout
-                    if line.endswith(" sent")}
+            sent = set(bodies(producer.stdout, "sent"))
             done = wait_until_done(team, sent)
         # Left the outage: the node is back, with three replicas again.
         return {
@@ -111,7 +113,7 @@ def workers(cluster, echo=None):
         if producer:
             producer.kill()
         for worker in team:
-            worker.signal()
+            worker.stop()
 
 
 def feed_tasks(feed, team):
@@ -155,28 +157,31 @@ def first_done_after(scripts, moment):
 
 
 def wait_until_done(team, sent, timeout=120):
-    """The tasks done, with duplicates, once every task in sent is done."""
-    deadline = time.monotonic() + timeout
-    while True:
-        done = [line.removesuffix(" done") for line in matching(team, r" done$")]
-        if sent <= set(done) or time.monotonic() > deadline:
-            return done
-        with team[0].changed:
-            team[0].changed.wait(0.1)
+    """The tasks done, with duplicates, once every task in sent is done
+    (or the timeout passed: the caller counts what is lost)."""
+    def done():
+        return [body for script in team for body in bodies(script.stdout, "done")]
+
+    with contextlib.suppress(AssertionError):
+        until(lambda: sent <= set(done()), timeout, "every task sent done",
+              changed=team[0].changed)
+    return done()
 
 
 def rpc(cluster, echo=None, calls=40):
     """An RPC server on the leader of rpc.fibonacci, a client loop on another
     node; the server's node is killed. Returns the figures and the scripts."""
-    on(cluster, cluster.nodes[0], "rpc", "consumer").ready().signal()
+    with on(cluster, cluster.nodes[0], "rpc", "consumer") as first:
+        first.ready()
     leader = cluster.leader("rpc.fibonacci")
     client_node = next(node for node in cluster.nodes if node is not leader)
-    server = on(cluster, leader, "rpc", "consumer", label="server", echo=echo).ready()
+    server = on(cluster, leader, "rpc", "consumer", label="server", echo=echo)
     loop = (f"for n in $(seq 1 {calls}); do python producer.py $((n % 30)) "
             "--timeout 5; done")
     client = on(cluster, client_node, "rpc", "producer", label="client", echo=echo,
                 command=["bash", "-c", loop], shown=loop)
     try:
+        server.ready()
         client.wait_for(r" received$", count=5, timeout=60)
         with killed(cluster, leader, echo) as outage:
             before = len(client.wait_for(r" received$"))
@@ -196,7 +201,7 @@ def rpc(cluster, echo=None, calls=40):
                                  if line not in timeouts]}, server, client
     finally:
         client.kill()
-        server.signal()
+        server.stop()
 
 
 def subscribers(cluster, echo=None):
@@ -207,7 +212,7 @@ def subscribers(cluster, echo=None):
     bound, and refuses a message routed to one of them: the producers run
     then, and once more after the node is back. Returns (the dead
     subscribers' exit statuses, the dead ones, the restarted ones, {folder:
-    (status, stderr) of the producer during the outage})."""
+    producer} during the outage, {folder: producer} after it)."""
     dying, living = cluster.nodes[2], cluster.nodes[0]
     keys = {"pubsub": [], "routing": ["blue"]}
 
@@ -218,9 +223,11 @@ def subscribers(cluster, echo=None):
     def producer(folder):
         script = on(cluster, living, folder, "producer", *keys[folder],
                     label=f"{folder} producer", echo=echo)
-        return script.wait(30), script.stderr
+        script.wait(30)
+        return script
 
-    started, again, outage = [subscriber("pubsub"), subscriber("routing")], [], {}
+    started = [subscriber("pubsub"), subscriber("routing")]
+    again, outage, after = [], {}, {}
     try:
         with killed(cluster, dying, echo):
             statuses = [script.wait(30) for script in started]
@@ -229,11 +236,13 @@ def subscribers(cluster, echo=None):
             again = [subscriber("pubsub"), subscriber("routing")]
             outage = {folder: producer(folder) for folder in keys}
         for script in again:
-            before = len(matching([script], r" received$"))
             folder = script.label.split()[0]
-            assert producer(folder)[0] == 0, f"{folder} producer failed"
-            script.wait_for(r" received$", count=before + 5, timeout=30)
-        return statuses, started, again, outage
+            after[folder] = producer(folder)
+            assert after[folder].process.returncode == 0, f"{folder} producer failed"
+            # The queue keeps order: once the last arrived, all before it did.
+            last = bodies(after[folder].stdout, "sent")[-1]
+            script.wait_for(f"^{re.escape(last)} received$", timeout=30)
+        return statuses, started, again, outage, after
     finally:
         for script in started + again:
-            script.signal()
+            script.stop()

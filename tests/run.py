@@ -1,18 +1,22 @@
 """``make test``: the tests that need no broker once, then the rest on each broker.
 
-    python tests/run.py [BROKER ...]   (default: system 4.3 cluster; see broker.py)
+    python tests/run.py [BROKER ...] [-- PYTEST-ARGS]
+    (default: offline system 4.3 cluster; see broker.py)
 
-The cluster runs only the tests marked ``cluster``, the other brokers all the
-others. The cluster is started just before its tests, and stopped after them
-if this run started it, so that its three nodes never slow the other runs.
-Ends with one line per broker, such as ``RabbitMQ 4.3.6: 120 passed``, and
-the figures the tests reported (recovery times of the cluster).
+Each of these is a lane: one pytest run. ``offline`` runs the tests that
+need no broker; the cluster only the tests marked ``cluster``; any other
+broker all the others. The cluster is started just before its tests, and
+stopped after them if this run started it, so that its three nodes never
+slow the other runs. Ends with one line per lane, such as
+``RabbitMQ 4.3.6: 120 passed``, and the figures the tests reported
+(recovery times of the cluster). A lane whose pytest fails, runs fewer tests
+than it collected, or is cut short fails the run, in a line that says so.
 """
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import broker
@@ -21,27 +25,43 @@ import clients
 TESTS = Path(__file__).resolve().parent
 
 
-def pytest(selection, env, extra):
-    """Run pytest on the tests selected; return (passed, failed, skipped)."""
+def lane(label, selection, env, extra):
+    """Run pytest on the tests selected; (label, counts, what went wrong)."""
     with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.xml"
-        subprocess.run([sys.executable, "-m", "pytest", str(TESTS), "-m", selection,
-                        f"--junitxml={report}", *extra], env={**os.environ, **env})
-        if not report.exists():
-            return 0, 1, 0  # pytest itself failed before running anything
-        suite = ET.parse(report).getroot().find("testsuite")
-    total, skipped = int(suite.get("tests")), int(suite.get("skipped"))
-    failed = int(suite.get("failures")) + int(suite.get("errors"))
-    return total - failed - skipped, failed, skipped
+        report = Path(folder) / "lane.jsonl"
+        status = subprocess.run(
+            [sys.executable, "-m", "pytest", str(TESTS), "-m", selection, *extra],
+            env={**os.environ, **env, "LANE_REPORT": str(report)}).returncode
+        facts = ([json.loads(line) for line in report.read_text().splitlines()]
+                 if report.exists() else [])
+    collected = next((fact["collected"] for fact in facts if "collected" in fact), None)
+    ended = next((fact["exitstatus"] for fact in facts if "exitstatus" in fact), None)
+    outcomes = {}
+    for fact in facts:
+        if "test" in fact and outcomes.get(fact["test"]) not in ("failed", "skipped"):
+            outcomes[fact["test"]] = fact["outcome"]
+    counts = [sum(outcome == kind for outcome in outcomes.values())
+              for kind in ("passed", "failed", "skipped")]
+    problem = None
+    if collected is None:
+        problem = f"pytest exited {status} before collecting a test"
+    elif ended is None:
+        problem = (f"cut short: pytest exited {status} without finishing, "
+                   f"after {len(outcomes)} of {collected} tests")
+    elif len(outcomes) < collected:
+        problem = f"cut short: {len(outcomes)} of {collected} tests ran (exit {status})"
+    elif collected == 0:
+        problem = "no test selected"
+    elif status != 0:
+        problem = f"pytest exited {status}"
+    return label, counts, problem
 
 
-def counts(passed, failed, skipped):
-    words = [f"{passed} passed"]
-    if failed:
-        words.append(f"{failed} failed")
-    if skipped:
-        words.append(f"{skipped} skipped")
-    return ", ".join(words)
+def summary(label, counts, problem):
+    words = [f"{counts[0]} passed"]
+    words += [f"{count} {kind}"
+              for count, kind in zip(counts[1:], ("failed", "skipped")) if count]
+    return f"{label}: {', '.join(words)}" + (f"; FAILED: {problem}" if problem else "")
 
 
 def ensure(each):
@@ -52,35 +72,41 @@ def ensure(each):
 
 
 def main(names, extra):
-    brokers = [broker.named(name) for name in names or ["system", "4.3", "cluster"]]
+    names = names or ["offline", "system", "4.3", "cluster"]
+    brokers = [broker.named(name) for name in names if name != "offline"]
     for each in brokers:
         if each.name != "cluster":
             ensure(each)
     clients.ensure()
-    summary = [("Without a broker", pytest("offline", {}, extra))]
+    lanes = []
+    if "offline" in names:
+        lanes.append(lane("Without a broker", "offline", {}, extra))
     figures = Path(tempfile.mkdtemp()) / "figures.txt"
     for each in brokers:
         env = {"RABBITMQ": each.name, "AMQP_URL": each.url,
                "TEST_FIGURES": str(figures)}
         if each.name != "cluster":
-            result = pytest("not offline and not cluster", env, extra)
-            summary.append((f"RabbitMQ {each.version()}", result))
+            lanes.append(lane(f"RabbitMQ {each.version()}",
+                              "not offline and not cluster", env, extra))
             continue
         started = ensure(each)
         try:
-            result = pytest("cluster", env, extra)
-            summary.append((f"RabbitMQ {each.version()}, three-node cluster", result))
+            lanes.append(lane(f"RabbitMQ {each.version()}, three-node cluster",
+                              "cluster", env, extra))
         finally:
             if started:
                 each.stop()
     print()
     if figures.exists():
         print(figures.read_text())
-    for label, result in summary:
-        print(f"{label}: {counts(*result)}")
-    total = [sum(column) for column in zip(*(result for _, result in summary))]
+    for result in lanes:
+        print(summary(*result))
+    total = [sum(column) for column in zip(*(counts for _, counts, _ in lanes))]
+    failed = [label for label, counts, problem in lanes if problem or counts[1]]
     print(f"total: {total[0]} passed, {total[1]} failed")
-    return 1 if total[1] or not total[0] else 0
+    if failed:
+        print(f"make test failed in: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

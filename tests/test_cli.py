@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from conftest import broker_connection, depths, url
-from harness import ROOT, Consumers, Script, run
+from conftest import broker_connection, take, url
+from harness import ROOT, Script, bodies, run
 
 # Arguments that make each script do its normal work.
 ARGS = {
@@ -49,16 +49,24 @@ def test_help_is_plain_text(script):
     assert not [line for line in out if "`" in line]  # no reStructuredText
 
 
-def test_scripts_run_from_any_directory(tmp_path):
+@pytest.mark.parametrize("folder", sorted({script.split("/")[0] for script in SCRIPTS}))
+def test_scripts_run_from_any_directory(folder, tmp_path):
     # A reader may type python basic/producer.py from the repository root,
-    # or keep other files called cli.py or queue.py where they are.
-    for decoy in ("cli.py", "queue.py"):
+    # or keep other files called cli.py, queue.py or exchange.py where they are.
+    for decoy in ("cli.py", "queue.py", "exchange.py"):
         (tmp_path / decoy).write_text("raise SystemExit('imported from the cwd')\n")
-    with Consumers("basic", []) as (consumer,):
-        for cwd in (ROOT, tmp_path):
-            status, sent, errors = run("basic", "producer", cwd=cwd)
-            assert (status, errors, len(sent)) == (0, [], 5), cwd
-        consumer.wait_for(" received$", count=10)
+    consumer_args = {"workers": ["--seconds", 0]}.get(folder,
+                                                      ARGS[f"{folder}/consumer"])
+    # What the consumer prints for each message it has dealt with.
+    handled = {"workers": " done$", "rpc": " sent$"}.get(folder, " received$")
+    for cwd in (ROOT, tmp_path):
+        with Script(folder, "consumer", *consumer_args, cwd=cwd) as consumer:
+            consumer.ready()
+            status, out, errors = run(folder, "producer", *ARGS[f"{folder}/producer"],
+                                      cwd=cwd)
+            assert (status, errors) == (0, []), cwd
+            consumer.wait_for(handled, count=len(bodies(out, "sent")))
+        assert (consumer.process.returncode, consumer.stderr) == (0, []), cwd
 
 
 @pytest.mark.offline
@@ -98,7 +106,7 @@ def test_the_first_node_that_answers_is_used():
     env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F,{url()}"}
     status, out, errors = run("basic", "producer", env=env)
     assert (status, errors, len(out)) == (0, [], 5)
-    depths(purge=True)
+    assert take("basic.greetings") == [body.encode() for body in bodies(out, "sent")]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -158,16 +166,13 @@ def test_extra_argument_prints_usage(script):
 @pytest.mark.parametrize("script", CONSUMERS)
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_consumer_ends_quietly_on_signal(script, signum):
-    consumer = Script(*script.split("/"), *ARGS[script])
-    try:
+    with Script(*script.split("/"), *ARGS[script]) as consumer:
         consumer.ready()
         # The readiness line arrived through a pipe while the consumer still
         # runs: output is flushed line by line, not when the process ends.
         assert consumer.process.poll() is None
         assert consumer.signal(signum) == 0
         assert consumer.stderr == []
-    finally:
-        consumer.kill()
 
 
 def test_a_queue_declared_with_other_arguments_is_one_line():
@@ -208,19 +213,21 @@ def test_a_short_password_is_hidden_and_the_message_kept_whole():
 
 def test_a_reader_that_stops_reading_ends_the_consumer_quietly():
     # python consumer.py | head -n 2
-    consumer = Script("basic", "consumer", stdout_lines=2)
-    try:
+    with Script("basic", "consumer", stdout_lines=2) as consumer:
         consumer.ready()
-        assert run("basic", "producer")[0] == 0
+        status, first, _ = run("basic", "producer")
+        assert status == 0
         # head has read its two lines and gone. The consumer may have printed
         # all five into the pipe before that: it notices only when it next
         # prints, as with a real head, so send it more.
         consumer.readers[0].join(15)
-        assert run("basic", "producer")[0] == 0
+        status, more, _ = run("basic", "producer")
+        assert status == 0
         assert consumer.wait(15) == 0 and consumer.stderr == []
-    finally:
-        consumer.kill()
-    depths(purge=True)  # what it received no more
+    # What it had no chance to take is still there, in order.
+    left = take("basic.greetings")
+    sent = [body.encode() for body in bodies(first + more, "sent")]
+    assert left == sent[len(sent) - len(left):]
 
 
 def test_unknown_virtual_host_is_one_line():

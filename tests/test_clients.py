@@ -2,12 +2,11 @@
 Debian's amqp-tools and Node's amqplib (installed by tests/clients.py)."""
 import shutil
 import signal
-import time
 
 import pytest
 
-from conftest import AMQP_URL, depths, rabbitmqctl
-from harness import ROOT, Consumers, Script, run
+from conftest import AMQP_URL, rabbitmqctl, take, wait_depth
+from harness import ROOT, Consumers, Script, bodies, run, until
 
 
 def amqp_publish(*options, body):
@@ -29,12 +28,12 @@ def amqp_consume(*options, count):
 def wait_for_binding(exchange, key, timeout=15):
     """Until a queue is bound to exchange with key (amqp-consume says nothing
     when it is ready)."""
-    deadline = time.monotonic() + timeout
-    while (exchange, key) not in [
-            tuple(line.split("\t")) for line in rabbitmqctl(
-                "-q", "list_bindings", "source_name", "routing_key").splitlines()]:
-        assert time.monotonic() < deadline, f"no binding {exchange} {key}"
-        time.sleep(0.1)  # poll the broker
+    def bound():
+        listing = rabbitmqctl("-q", "list_bindings", "source_name", "routing_key")
+        return (exchange, key) in [tuple(line.split("\t"))
+                                   for line in listing.splitlines()]
+
+    until(bound, timeout, f"a binding of {exchange} with {key}")
 
 
 def test_amqp_publish_reaches_the_basic_consumer_any_body():
@@ -54,11 +53,8 @@ def test_amqp_publish_persistent_tasks_are_done_and_bad_bytes_dead_lettered():
         worker.wait_for("^resize photo done$")
         # Not text: a failed task, tried 1 + DELIVERY_LIMIT times, then set aside.
         worker.wait_for("^caf\\\\xe9 failed$", count=4)
-    wait = time.monotonic() + 15
-    while depths().get("workers.tasks.failed") != 1:
-        assert time.monotonic() < wait, depths()
-        time.sleep(0.1)  # poll the broker
-    depths(purge=True)
+    wait_depth("workers.tasks.failed", 1)
+    assert take("workers.tasks.failed") == [b"caf\xe9"]
 
 
 @pytest.mark.parametrize("folder, exchange, key, bindings, receivers", [
@@ -85,9 +81,9 @@ def test_the_basic_and_workers_producers_reach_amqp_consume():
                                  ("workers", "workers.tasks", 15)):
         status, sent, _ = run(folder, "producer")
         assert status == 0
-        consumer = amqp_consume("-q", queue, count=count)
-        assert consumer.wait(15) == 0
-        assert consumer.stdout == [line.removesuffix(" sent") for line in sent]
+        with amqp_consume("-q", queue, count=count) as consumer:
+            assert consumer.wait(15) == 0
+        assert consumer.stdout == bodies(sent, "sent")
 
 
 @pytest.mark.parametrize("folder, exchange, key, args", [
@@ -98,15 +94,12 @@ def test_the_basic_and_workers_producers_reach_amqp_consume():
 ])
 def test_exchange_producers_reach_amqp_consume_bound_the_same_way(
         folder, exchange, key, args):
-    consumer = amqp_consume("-e", exchange, "-r", key, count=5)
-    try:
+    with amqp_consume("-e", exchange, "-r", key, count=5) as consumer:
         wait_for_binding(exchange, key)
         status, sent, _ = run(folder, "producer", *args)
         assert status == 0
         assert consumer.wait(15) == 0
-        assert consumer.stdout == [line.removesuffix(" sent") for line in sent]
-    finally:
-        consumer.kill()
+    assert consumer.stdout == bodies(sent, "sent")
 
 
 def node(script, *args):
@@ -126,8 +119,7 @@ def test_an_amqplib_client_gets_answers_from_the_rpc_server():
 
 
 def test_the_rpc_client_gets_answers_from_an_amqplib_server():
-    server = Script("tests", "node", command=node("rpc_server.js"))
-    try:
+    with Script("tests", "node", command=node("rpc_server.js")) as server:
         server.wait_for("^ready$")
         status, out, _ = run("rpc", "producer", 90)
         assert out[-1] == "fib(90) = 2880067194370816120 received"
@@ -135,6 +127,4 @@ def test_the_rpc_client_gets_answers_from_an_amqplib_server():
         assert status == 1
         assert errors == ["producer.py: fib(5000) failed: n must be at most 1000, "
                           "says node"]
-    finally:
-        server.signal(signal.SIGTERM)
-        server.kill()
+        assert server.signal(signal.SIGTERM) == 0

@@ -1,5 +1,5 @@
 """Routing: a direct exchange gives each consumer exactly its keys."""
-from harness import Consumers, run
+from harness import Consumers, bodies, run
 from routes import check_routes
 
 
@@ -26,5 +26,4 @@ def test_exercise_two_queues_bound_with_the_same_key_each_get_a_copy():
         for consumer in consumers:
             consumer.wait_for(" received$", count=5)
     for consumer in consumers:
-        assert [line.removesuffix(" received") for line in consumer.stdout[1:]] == [
-            line.removesuffix(" sent") for line in sent]
+        assert bodies(consumer.stdout, "received") == bodies(sent, "sent")

@@ -1,28 +1,25 @@
 """RPC: a client asks, one of the servers answers, and the client knows which
 reply is its own."""
 import json
-import time
 
 import pika
 import pytest
 
 from conftest import broker_connection
-from harness import Consumers, Script, run, wait_total
+from harness import Consumers, Script, bodies, run, until
 
 
 def call(n, *args, **kwargs):
     return run("rpc", "producer", n, *args, **kwargs)
 
 
-def next_message(connection, channel, queue, timeout=10):
+def next_message(channel, queue, timeout=10):
     """Poll queue until a message arrives; return (properties, body)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def get():
         method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method:
-            return properties, body
-        connection.sleep(0.05)
-    raise AssertionError(f"nothing arrived in {queue} within {timeout} s")
+        return method and (properties, body)
+
+    return until(get, timeout, f"a message in {queue}", interval=0.05)
 
 
 @pytest.mark.parametrize("n, value", [(0, 0), (1, 1), (2, 1), (10, 55),
@@ -48,27 +45,32 @@ def test_two_servers_share_a_burst_of_requests():
     with Consumers("rpc", [], []) as servers:
         clients = [Script("rpc", "producer", n) for n in range(10)]
         assert [client.wait() for client in clients] == [0] * 10
-        wait_total(servers, " sent$", 10)
-    for server in servers:
-        assert any(line.endswith(" received") for line in server.stdout[1:])
+    # Each client got the right answer; the servers answered each request
+    # once between them, and each answered some.
+    fib = [0, 1]
+    while len(fib) < 10:
+        fib.append(fib[-1] + fib[-2])
+    assert [client.stdout for client in clients] == [
+        [f"fib({n}) sent", f"fib({n}) = {fib[n]} received"] for n in range(10)]
+    answered = [bodies(server.stdout, "sent") for server in servers]
+    assert sorted(body for each in answered for body in each) == sorted(
+        f"fib({n}) = {fib[n]}" for n in range(10))
+    assert all(answered), answered
 
 
 def test_a_reply_with_a_foreign_correlation_id_is_ignored():
     # The test plays the server, to send a stale reply before the real one.
-    client = Script("rpc", "producer", 12, "--timeout", 20)
-    try:
-        with broker_connection() as connection:
-            channel = connection.channel()
-            request, body = next_message(connection, channel, "rpc.fibonacci")
-            assert body == b"12"
-            for correlation_id, result in (("stale-request", 999), (None, 999),
-                                           (request.correlation_id, 144)):
-                channel.basic_publish("", request.reply_to,
-                                      json.dumps({"result": result}).encode(),
-                                      pika.BasicProperties(correlation_id=correlation_id))
-            assert client.wait() == 0
-    finally:
-        client.kill()
+    with Script("rpc", "producer", 12, "--timeout", 20) as client, \
+            broker_connection() as connection:
+        channel = connection.channel()
+        request, body = next_message(channel, "rpc.fibonacci")
+        assert body == b"12"
+        for correlation_id, result in (("stale-request", 999), (None, 999),
+                                       (request.correlation_id, 144)):
+            channel.basic_publish("", request.reply_to,
+                                  json.dumps({"result": result}).encode(),
+                                  pika.BasicProperties(correlation_id=correlation_id))
+        assert client.wait() == 0
     assert client.stdout[-1] == "fib(12) = 144 received"
 
 
@@ -91,7 +93,7 @@ def test_a_bad_request_gets_an_error_reply_and_the_server_goes_on(body):
             replies = channel.queue_declare("", exclusive=True).method.queue
             channel.basic_publish("", "rpc.fibonacci", body, pika.BasicProperties(
                 reply_to=replies, correlation_id="bad-one"))
-            properties, reply = next_message(connection, channel, replies)
+            properties, reply = next_message(channel, replies)
         assert properties.correlation_id == "bad-one"
         assert "error" in json.loads(reply)
         status, out, _ = call(9)
@@ -115,15 +117,12 @@ def test_a_server_error_reply_fails_the_client():
 @pytest.mark.parametrize("reply", [b"\xff not json", b"[1, 2]", b'{"answer": 1}'])
 def test_a_reply_that_is_not_an_answer_fails_the_client_in_one_line(reply):
     # The test plays a server that speaks another language.
-    client = Script("rpc", "producer", 7, "--timeout", 20)
-    try:
-        with broker_connection() as connection:
-            channel = connection.channel()
-            request, _ = next_message(connection, channel, "rpc.fibonacci")
-            channel.basic_publish("", request.reply_to, reply, pika.BasicProperties(
-                correlation_id=request.correlation_id))
-            assert client.wait() == 1
-    finally:
-        client.kill()
+    with Script("rpc", "producer", 7, "--timeout", 20) as client, \
+            broker_connection() as connection:
+        channel = connection.channel()
+        request, _ = next_message(channel, "rpc.fibonacci")
+        channel.basic_publish("", request.reply_to, reply, pika.BasicProperties(
+            correlation_id=request.correlation_id))
+        assert client.wait() == 1
     assert client.stderr == [f"producer.py: fib(7) failed: the reply is neither a "
                              f"result nor an error: {reply[:40]!r}"]

@@ -58,15 +58,19 @@ def record_single(name):
     return lines
 
 
+def address_free(text):
+    """text with the broker's address as <broker>: the transcripts ran on
+    localhost:5672, the tests run on other ports too."""
+    return re.sub(r"\b(localhost|127\.0\.0\.1):\d+", "<broker>", text)
+
+
 def normalize(lines):
-    """What varies from run to run: times, server-made names, task numbers."""
+    """What varies from run to run: times, server-made names, the broker."""
     result = []
     for line in lines:
         line = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", "<time>", line)
         line = re.sub(r"amq\.gen-[\w-]+", "amq.gen-<name>", line)
-        # The broker under test: the transcripts ran on localhost:5672.
-        line = re.sub(r"\b(localhost|127\.0\.0\.1):\d+", "<broker>", line)
-        result.append(line)
+        result.append(address_free(line))
     return Counter(result)
 
 
@@ -91,24 +95,22 @@ def inspecting():
     return files
 
 
-def consumer_timeout():
-    """A worker whose task outlives the consumer timeout, lowered to 3 s."""
-    lines = []
+def consumer_timeout(echo=None):
+    """A worker whose task outlives the consumer timeout, lowered to 3 s;
+    another worker gets the task. Returns (slow, fast), both ended."""
     with BROKER.consumer_timeout("workers.tasks", 3000):
-        slow = Script("workers", "consumer", "--seconds", 10,
-                      echo=lambda _, line: lines.append(line)).ready()
-        try:
+        with Script("workers", "consumer", "--seconds", 10, label="slow",
+                    echo=echo) as slow:
+            slow.ready()
             run("workers", "producer", "long task")
             slow.wait_for("^long task received$")
-            with Consumers("workers", ["--seconds", 0]) as (fast,):
+            with Consumers("workers", ["--seconds", 0], echo=echo) as (fast,):
                 slow.wait_until(lambda: slow.stderr, 90, "consumer timeout line")
                 fast.wait_for("^long task done$")
                 slow.ready(count=2)
-            lines.append("^C")
-            slow.signal()
-        finally:
-            slow.kill()
-    return lines
+            if echo:
+                echo(slow.label, "^C")
+    return slow, fast
 
 
 def deprecated():
@@ -318,7 +320,9 @@ def main(args):
         write(OUT / f"{name}.txt", record_single(name))
     for name, lines in inspecting().items():
         write(OUT / "inspecting" / f"{name}.txt", lines)
-    write(OUT / "workers" / "timeout.txt", consumer_timeout())
+    lines = []
+    consumer_timeout(echo=lambda label, line: label == "slow" and lines.append(line))
+    write(OUT / "workers" / "timeout.txt", lines)
     for name, lines in deprecated().items():
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
     for name, lines in looks().items():
