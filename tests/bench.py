@@ -98,11 +98,12 @@ def connection():
     return pika.BlockingConnection(URL)
 
 
-def purge(*queues):
+def purge(*queues, delete=False):
+    """Empty the queues, or delete those only the bench uses."""
     with connection() as each:
         channel = each.channel()
         for queue in queues:
-            channel.queue_purge(queue)
+            (channel.queue_delete if delete else channel.queue_purge)(queue)
 
 
 def plural(n, noun):
@@ -337,9 +338,7 @@ def bench_workers_consume(version):
     finally:
         threaded.stop()
         inline.stop()
-    with connection() as each:
-        for queue in ("bench.tasks", "bench.threaded"):
-            each.channel().queue_delete(queue)
+    purge("bench.tasks", "bench.threaded", delete=True)
 
 
 LONG, SHORT = 0.6, 0.03
@@ -396,6 +395,7 @@ def bench_fair_dispatch(version):
         "prefetch 1", fair_dispatch(1), "ideal", lambda: IDEAL, False, goal=1.2)
     row(version, "fair dispatch: unlimited prefetch vs prefetch 1, seconds",
         "unlimited", fair_dispatch(0), "prefetch 1", fair_dispatch(1), False)
+    purge("bench.fair_dispatch", delete=True)
 
 
 def percentile(latencies, share):

@@ -76,9 +76,8 @@ def normalize(lines):
 
 def rabbitmqctl(*args):
     """The command as a reader types it, then what the broker under test said."""
-    result = BROKER.ctl("-q", *args)
-    assert result.returncode == 0, result.stderr
-    return [f"$ sudo rabbitmqctl -q {' '.join(args)}", *result.stdout.splitlines()]
+    return [f"$ sudo rabbitmqctl -q {' '.join(args)}",
+            *BROKER.checked("-q", *args).splitlines()]
 
 
 def inspecting():
