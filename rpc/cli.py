@@ -11,6 +11,7 @@ import os
 import signal
 import ssl
 import sys
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -144,9 +145,11 @@ def fail(message):
 
 def interrupted(signum, frame):
     """Ctrl+C or SIGTERM: stop. The goodbye to the broker can hang (on a
-    blocked connection, or a network gone quiet): after 3 s, go without it."""
-    signal.signal(signal.SIGALRM, lambda *_: os._exit(0))
-    signal.alarm(3)
+    blocked connection, or a network gone quiet): after 3 s, go without it.
+    A timer thread, not signal.alarm, which Windows does not have."""
+    grace = threading.Timer(3, os._exit, [0])
+    grace.daemon = True
+    grace.start()
     raise KeyboardInterrupt
 
 

@@ -158,7 +158,7 @@ def troubles():
         files["queue-hides-queue"] = [line for command in (
             f"python -c '{pool}' 2>&1 | tail -n 1",
             "mv queue.py messaging.py",
-            "sed -i 's/^from queue import/from messaging import/' *.py",
+            "sed -i.bak 's/^from queue import/from messaging import/' *.py && rm *.bak",
             f"python -c '{pool}; print(\"no error\")'",
             "python producer.py 'a task'",
         ) for line in shell(Path(copy) / "workers", command)]
