@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine: `make tour` and `make test`.
 # Each creates .venv and makes sure RabbitMQ answers first. RABBITMQ names the
 # brokers (tests/broker.py): `make test` runs on the system broker, on
-# RabbitMQ 4.3 and on a three-node 4.3 cluster (its tests only),
+# RabbitMQ 4.3 and on a three-node 4.3 cluster (its tests only), and the
+# scripts' tests on every Python and pika it knows (tests/run.py);
 # `make test RABBITMQ=system` on yours only; `make tour` runs on
 # the system broker, `make tour RABBITMQ=4.3` on 4.3.
 PYTHON ?= python3

@@ -124,11 +124,12 @@ def deprecated():
     return files
 
 
-def shell(folder, command):
-    """A command line run in bash in folder, as typed; what it printed."""
+def shell(folder, command, python=sys.executable):
+    """A command line run in bash in folder, as typed, with python first on
+    PATH, as in an activated virtual environment; what it printed."""
     result = subprocess.run(["bash", "-c", command], cwd=ROOT / folder,
                             capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PATH": f"{Path(sys.executable).parent}"
+                            env={**os.environ, "PATH": f"{Path(python).parent}"
                                  f":{os.environ['PATH']}"})
     return [f"$ {command}", *result.stdout.splitlines(), *result.stderr.splitlines()]
 
@@ -169,6 +170,25 @@ def troubles():
             "workers", "python -c \"print('x' * 2_000_000)\" | "
             "python producer.py --stdin")
     return files
+
+
+def pika_15():
+    """What pika 1.5 changes for this code, in the basic folder, with the
+    release the tests check (run.py): a deprecation warning, shown only when
+    asked for, and pika.Connection, whose ``import queue`` finds queue.py."""
+    import run
+    python = run.venv(sys.executable, sys.version.split()[0],
+                      run.requirements(run.PIKAS[-1]))
+    lines = [line for command in (
+        "python -c 'import pika; print(pika.__version__)'",
+        "python producer.py | head -n 1",
+        "python -W default producer.py 2>&1 | head -n 3",
+        "python -c 'import cli, pika; pika.Connection(cli.parameters())' 2>&1 "
+        "| tail -n 1",
+    ) for line in shell("basic", command, python=python)]
+    with BROKER.connection() as connection:
+        connection.channel().queue_purge("basic.greetings")
+    return {"pika-1.5": lines}
 
 
 def until(command, folder, wanted, timeout=30):
@@ -326,7 +346,7 @@ def main(args):
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
     for name, lines in looks().items():
         write(OUT / f"{name}.txt", lines)
-    for name, lines in troubles().items():
+    for name, lines in {**troubles(), **pika_15()}.items():
         write(OUT / "troubleshooting" / f"{name}.txt", lines)
     write(OUT / "versions.rst", versions())
     for name, lines in cluster().items():
