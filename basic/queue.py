@@ -14,13 +14,17 @@ class Queue:
         # One TCP connection to the broker, and a channel inside it: every
         # AMQP command (declare, publish, consume) goes through a channel.
         self.connection = pika.BlockingConnection(cli.parameters())
-        self.channel = self.connection.channel()
-        # Publisher confirms: basic_publish returns once the broker has the
-        # message, so "sent" below means the broker took it.
-        self.channel.confirm_delivery()
-        # Declaring is idempotent: whoever starts first creates the queue.
-        # Durable: the queue itself survives a broker restart.
-        self.channel.queue_declare(queue=queue, durable=True)
+        try:
+            self.channel = self.connection.channel()
+            # Publisher confirms: basic_publish returns once the broker has
+            # the message, so "sent" below means the broker took it.
+            self.channel.confirm_delivery()
+            # Declaring is idempotent: whoever starts first creates the
+            # queue. Durable: the queue itself survives a broker restart.
+            self.channel.queue_declare(queue=queue, durable=True)
+        except Exception:
+            self.connection.close()  # refused: leave no connection open
+            raise
         self.queue = queue
 
     def send(self, message):

@@ -8,6 +8,7 @@ command-line arguments before anything is sent.
 """
 import argparse
 import os
+import random
 import signal
 import ssl
 import sys
@@ -19,7 +20,11 @@ import pika
 from pika import exceptions
 
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
-RECONNECT_DELAYS = (1, 2, 4, 8, 8, 8, 8, 8, 8)  # seconds; then give up
+# A service waits for the broker for as long as it takes: 1 s, doubling to
+# 30 s, each give or take 20 %, so that many services that lost the same
+# broker do not all knock at the same second. Connected for 30 s, it starts
+# over at 1 s.
+FIRST_DELAY, LAST_DELAY, JITTER = 1, 30, 0.2
 
 
 class BadURL(Exception):
@@ -85,11 +90,33 @@ def address(error=None):
 
 
 def timed_out(error):
-    """The broker took back a message held past the consumer timeout:
-    RabbitMQ 4.3 cancels the consumer, 3.x closes the channel."""
-    return isinstance(error, exceptions.ConsumerCancelled) or (
-        isinstance(error, exceptions.ChannelClosedByBroker)
-        and "acknowledgement" in error.reply_text and "timed out" in error.reply_text)
+    """The broker took back a message held past the consumer timeout and
+    closed the channel, as RabbitMQ 3.x does (4.3 cancels the consumer)."""
+    return (isinstance(error, exceptions.ChannelClosedByBroker)
+            and "acknowledgement" in error.reply_text
+            and "timed out" in error.reply_text)
+
+
+class Cancelled(exceptions.AMQPError):
+    """The broker cancelled our consumer; the message says why."""
+
+
+def cancelled(connected):
+    """Why the broker cancelled connected's consumer: its queue is gone, or
+    (RabbitMQ 4.3) it held a message longer than the consumer timeout."""
+    for _ in range(5):  # a queue being deleted may answer for a moment
+        try:
+            connected.connection.channel().queue_declare(connected.queue,
+                                                         passive=True)
+        except exceptions.ChannelClosedByBroker:
+            return Cancelled(f"the queue {connected.queue} was deleted; "
+                             "declaring it again")
+        connected.connection.sleep(0.2)
+    return Cancelled(TIMED_OUT)
+
+
+TIMED_OUT = ("RabbitMQ took back a message held longer than its consumer "
+             "timeout (30 minutes by default)")
 
 
 def explain(error):
@@ -113,9 +140,10 @@ def explain(error):
                 "or on a node that is down; it was not sent")
     if isinstance(error, exceptions.UnroutableError):
         return "no queue took the message; it was not sent"
+    if isinstance(error, Cancelled):
+        return str(error)
     if timed_out(error):
-        return ("RabbitMQ took back a message held longer than its consumer "
-                "timeout (30 minutes by default)")
+        return TIMED_OUT
     if isinstance(error, exceptions.ChannelClosedByBroker):
         return f"RabbitMQ refused: {error.reply_text}"
     if isinstance(error, ssl.SSLError):
@@ -173,27 +201,40 @@ def run(main):
         pass  # also when it comes while an error is being reported
 
 
+def delays():
+    """Seconds to wait before each attempt to connect again."""
+    delay = FIRST_DELAY
+    while True:
+        yield delay * random.uniform(1 - JITTER, 1 + JITTER)
+        delay = min(2 * delay, LAST_DELAY)
+
+
 def serve(consumer):
     """Run consumer().receive() for as long as it takes. When a working
-    connection is lost, connect again after a growing delay, so that a
-    restarted broker finds its consumers back; failing to connect at the
-    start is an error, as for any script."""
-    delays = None
+    connection is lost, or the broker cancels the consumer, connect again
+    after a growing delay, for as long as the broker is away; failing to
+    connect at the start is an error, as for any script."""
+    waits = connected_at = None
     while True:
         try:
             with consumer() as connected:
-                delays = iter(RECONNECT_DELAYS)
+                connected_at = time.monotonic()
+                waits = waits or delays()
                 connected.receive()
                 # receive() returns only if the broker cancelled us.
-                raise exceptions.ConsumerCancelled()
+                raise cancelled(connected)
         except exceptions.AMQPError as error:
             lost = isinstance(error, exceptions.AMQPConnectionError) and not isinstance(
                 error, (exceptions.ProbableAuthenticationError,
                         exceptions.ProbableAccessDeniedError))
-            delay = next(delays, None) if delays else None
-            if delay is None or not (lost or timed_out(error)):
+            if waits is None or not (lost or timed_out(error)
+                                     or isinstance(error, Cancelled)):
                 raise
-            print(f"{explain(error)}; reconnecting in {delay} s",
+            if connected_at and time.monotonic() - connected_at > LAST_DELAY:
+                waits = delays()  # it worked for a while: start over at 1 s
+            connected_at = None
+            delay = next(waits)
+            print(f"{explain(error)}; reconnecting in {delay:.0f} s",
                   file=sys.stderr, flush=True)
             time.sleep(delay)
 

@@ -14,13 +14,17 @@ class Queue:
     def __init__(self, queue):
         # One TCP connection to the broker, and a channel inside it.
         self.connection = pika.BlockingConnection(cli.parameters())
-        self.channel = self.connection.channel()
-        # Publisher confirms: "sent" means the broker has the request.
-        self.channel.confirm_delivery()
-        # A quorum queue keeps requests safe on disk: a request that a server
-        # was working on when it died goes to another server.
-        self.channel.queue_declare(queue=queue, durable=True,
-                                   arguments={"x-queue-type": "quorum"})
+        try:
+            self.channel = self.connection.channel()
+            # Publisher confirms: "sent" means the broker has the request.
+            self.channel.confirm_delivery()
+            # A quorum queue keeps requests safe on disk: a request that a
+            # server was working on when it died goes to another server.
+            self.channel.queue_declare(queue=queue, durable=True,
+                                       arguments={"x-queue-type": "quorum"})
+        except Exception:
+            self.connection.close()  # refused: leave no connection open
+            raise
         self.queue = queue
 
     def receive(self):

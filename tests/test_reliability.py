@@ -1,14 +1,26 @@
 """Reliability: nothing lost under a broker restart, a poison task, a full
 queue, or over TLS."""
+import re
 import signal
 import ssl
 import subprocess
 import time
 
 import pytest
+from pika import exceptions
 
 import transcripts
-from conftest import ADDRESS, BROKER, rabbitmqctl, take, url, wait_depth
+from bench import load
+from conftest import (
+    ADDRESS,
+    BROKER,
+    broker_connection,
+    our_connections,
+    rabbitmqctl,
+    take,
+    url,
+    wait_depth,
+)
 from harness import Consumers, Script, bodies, run, wait_total
 from proxy import Proxy
 
@@ -144,3 +156,75 @@ def test_a_task_that_outlives_the_consumer_timeout_is_done_by_another_worker():
     assert slow.stdout.count("Waiting for messages in workers.tasks. To exit "
                              "press CTRL+C") == 2
     assert slow.process.returncode == 0 and bodies(slow.stdout, "done") == []
+
+
+def test_a_worker_waits_out_an_outage_longer_than_a_minute_and_goes_on():
+    with Script("workers", "consumer", "--seconds", 0) as worker:
+        worker.ready()
+        rabbitmqctl("stop_app")
+        try:
+            # Away for longer than the minute a service used to wait.
+            time.sleep(70)  # the outage itself: no readiness to wait for
+        finally:
+            rabbitmqctl("start_app")
+            rabbitmqctl("await_startup")
+        worker.ready(timeout=60, count=2)
+        assert run("workers", "producer", "after the outage")[0] == 0
+        worker.wait_for("^after the outage done$")
+    # One line per attempt; the waits grow from 1 s and stop growing at 30,
+    # give or take 20 %.
+    waits = [int(re.search(r"reconnecting in (\d+) s$", line)[1])
+             for line in worker.stderr]
+    print(f"waits, in seconds: {waits}")
+    assert waits[0] == 1 and waits == sorted(waits[:5]) + waits[5:], waits
+    assert max(waits) <= 36 and len(waits) >= 5, waits
+
+
+@pytest.mark.parametrize("folder, queue", [("workers", "workers.tasks"),
+                                           ("rpc", "rpc.fibonacci")])
+def test_a_service_whose_queue_is_deleted_says_so_and_declares_it_again(folder, queue):
+    with Consumers(folder, ["--seconds", 0] if folder == "workers" else []) as (
+            service,):
+        with broker_connection() as connection:
+            connection.channel().queue_delete(queue)
+        service.ready(count=2)
+        assert service.stderr == [f"the queue {queue} was deleted; declaring it "
+                                  "again; reconnecting in 1 s"]
+        if folder == "workers":
+            assert run("workers", "producer", "next task")[0] == 0
+            service.wait_for("^next task done$")
+        else:
+            assert run("rpc", "producer", "7")[1][-1] == "fib(7) = 13 received"
+        service.stderr.clear()  # said, and checked: not a problem on Ctrl+C
+
+
+@pytest.mark.parametrize("folder, name", [
+    ("basic", "basic.greetings"), ("workers", "workers.tasks"),
+    ("rpc", "rpc.fibonacci"), ("pubsub", "pubsub.broadcast"),
+    ("routing", "routing.colors"), ("topic", "topic.events")])
+def test_a_class_whose_set_up_is_refused_leaves_no_connection_open(folder, name):
+    # Someone else's queue or exchange of that name, with other arguments:
+    # the class, used in this process as in a reader's service, raises.
+    exchange = folder in ("pubsub", "routing", "topic")
+    with broker_connection() as connection:
+        channel = connection.channel()
+        if exchange:
+            channel.exchange_delete(name)
+            channel.exchange_declare(name, "headers")
+        else:
+            channel.queue_delete(name)
+            channel.queue_declare(name, arguments={"x-max-length": 10})
+    try:
+        modules = load(folder, *(["exchange"] if exchange else []))
+        with pytest.raises(exceptions.ChannelClosedByBroker, match="PRECONDITION"):
+            if exchange:
+                modules["exchange"].Exchange(name, "direct")
+            else:
+                modules["queue"].Queue(name)
+        assert our_connections() == 0
+    finally:
+        with broker_connection() as connection:
+            if exchange:
+                connection.channel().exchange_delete(name)
+            else:
+                connection.channel().queue_delete(name)

@@ -13,9 +13,14 @@ from queue import Queue
 class Exchange(Queue):
     def __init__(self, exchange, exchange_type):
         super().__init__()
-        # Durable: the exchange and its type survive a broker restart.
-        self.channel.exchange_declare(exchange=exchange,
-                                      exchange_type=exchange_type, durable=True)
+        try:
+            # Durable: the exchange and its type survive a broker restart.
+            self.channel.exchange_declare(exchange=exchange,
+                                          exchange_type=exchange_type,
+                                          durable=True)
+        except Exception:
+            self.connection.close()  # refused: leave no connection open
+            raise
         self.exchange = exchange
         self.undelivered = 0
 

@@ -15,18 +15,23 @@ DELIVERY_LIMIT = 3  # redeliveries before a task counts as poison
 class Queue:
     def __init__(self, queue):
         self.connection = pika.BlockingConnection(cli.parameters())
-        self.channel = self.connection.channel()
-        # Publisher confirms: "sent" means the broker has the task.
-        self.channel.confirm_delivery()
-        # A quorum queue keeps its tasks on disk, replicated on a cluster. A
-        # task that fails DELIVERY_LIMIT times is moved to the dead-letter
-        # queue, which the workers declare, instead of being retried for ever.
-        self.channel.queue_declare(queue=queue, durable=True, arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": f"{queue}.failed",
-        })
+        try:
+            self.channel = self.connection.channel()
+            # Publisher confirms: "sent" means the broker has the task.
+            self.channel.confirm_delivery()
+            # A quorum queue keeps its tasks on disk, replicated on a
+            # cluster. A task that fails DELIVERY_LIMIT times is moved to
+            # the dead-letter queue, which the workers declare, instead of
+            # being retried for ever.
+            self.channel.queue_declare(queue=queue, durable=True, arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": DELIVERY_LIMIT,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": f"{queue}.failed",
+            })
+        except Exception:
+            self.connection.close()  # refused: leave no connection open
+            raise
         self.queue = queue
 
     def send(self, task):
