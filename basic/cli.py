@@ -9,6 +9,7 @@ command-line arguments before anything is sent.
 import argparse
 import os
 import random
+import re
 import signal
 import ssl
 import sys
@@ -145,6 +146,11 @@ def explain(error):
     if timed_out(error):
         return TIMED_OUT
     if isinstance(error, exceptions.ChannelClosedByBroker):
+        older = re.search(r"inequivalent arg .* for queue '([^']+)'", error.reply_text)
+        if older:  # from an earlier version of the script, or someone else's
+            return (f"RabbitMQ refused: {error.reply_text}; the queue exists with "
+                    "other arguments: delete it (sudo rabbitmqctl delete_queue "
+                    f"{older[1]}) if nothing in it matters, or use another name")
         return f"RabbitMQ refused: {error.reply_text}"
     if isinstance(error, ssl.SSLError):
         return f"TLS with RabbitMQ at {where} failed: {error.reason}"

@@ -26,6 +26,8 @@ import harness
 
 BROKER = broker.under_test()
 AMQP_URL = BROKER.url
+# The scripts the tests start, and the classes they load, connect to it too.
+os.environ.setdefault("AMQP_URL", AMQP_URL)
 # Where the broker under test listens, for a proxy in front of it.
 ADDRESS = (urlsplit(AMQP_URL.split(",")[0]).hostname,
            urlsplit(AMQP_URL.split(",")[0]).port or 5672)
@@ -173,6 +175,20 @@ def built_docs(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def current_queues():
+    """The tutorial's queues as this version declares them: one an earlier
+    version declared with other arguments is deleted (empty, as every test
+    leaves it), so that the scripts can declare it anew."""
+    from bench import load  # loads a folder's classes without its scripts
+
+    try:
+        load("workers")["queue"].Queue("workers.tasks").connection.close()
+    except exceptions.ChannelClosedByBroker:
+        with broker_connection() as connection:
+            connection.channel().queue_delete("workers.tasks")
+
+
+@pytest.fixture(scope="session")
 def settings():
     """The broker's policies, alarms and settings as the run found them
     (None for a broker on another machine, which tests cannot change)."""
@@ -194,6 +210,7 @@ def leave_as_found(request):
         # No test can pass now: stop the run, which run.py reports as cut short.
         pytest.exit(f"RabbitMQ stopped answering at AMQP_URL ({error!r})",
                     returncode=3)
+    request.getfixturevalue("current_queues")
     found = request.getfixturevalue("settings")
     leftover = {queue: counts for queue, counts in depths().items() if any(counts)}
     if leftover:  # an earlier test's: it failed for it already

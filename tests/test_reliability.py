@@ -228,3 +228,36 @@ def test_a_class_whose_set_up_is_refused_leaves_no_connection_open(folder, name)
                 connection.channel().exchange_delete(name)
             else:
                 connection.channel().queue_delete(name)
+
+
+def test_failed_tasks_are_dead_lettered_at_least_once():
+    # As the broker has it: the arguments the workers declared are in force.
+    with Consumers("workers", ["--seconds", 0]):
+        listing = rabbitmqctl("-q", "list_queues", "name", "arguments")
+    [line] = [line for line in listing.splitlines()
+              if line.startswith("workers.tasks\t")]
+    for argument in ('"x-dead-letter-strategy","at-least-once"',
+                     '"x-overflow","reject-publish"'):
+        assert argument in line, line
+
+
+def test_a_queue_from_an_earlier_version_is_one_line_saying_what_to_delete():
+    # workers.tasks as this tutorial declared it before dead-lettering at
+    # least once.
+    with broker_connection() as connection:
+        channel = connection.channel()
+        channel.queue_delete("workers.tasks")
+        channel.queue_declare("workers.tasks", durable=True, arguments={
+            "x-queue-type": "quorum", "x-delivery-limit": 3,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": "workers.tasks.failed"})
+    try:
+        status, out, errors = run("workers", "producer", "a task")
+    finally:
+        with broker_connection() as connection:
+            connection.channel().queue_delete("workers.tasks")
+    assert (status, out, len(errors)) == (1, [], 1), errors
+    assert errors[0].startswith("producer.py: RabbitMQ refused: PRECONDITION_FAILED")
+    assert errors[0].endswith("the queue exists with other arguments: delete it "
+                              "(sudo rabbitmqctl delete_queue workers.tasks) if "
+                              "nothing in it matters, or use another name")

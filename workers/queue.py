@@ -28,6 +28,11 @@ class Queue:
                 "x-delivery-limit": DELIVERY_LIMIT,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": f"{queue}.failed",
+                # At least once: a failed task leaves only once the failed
+                # queue has it, so a leader change cannot lose it on the way
+                # (RabbitMQ requires reject-publish overflow for this).
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
             })
         except Exception:
             self.connection.close()  # refused: leave no connection open
