@@ -5,34 +5,52 @@ from it. (Named queue.py after the tutorial: beside it, ``import queue``
 finds this file, not the standard library's; give yours another name.)
 """
 import pika
+from pika import exceptions
 
 import cli
 
 
 class Queue:
     def __init__(self, queue):
+        self.queue = queue
+        self.connect()
+
+    def connect(self):
         # One TCP connection to the broker, and a channel inside it: every
         # AMQP command (declare, publish, consume) goes through a channel.
         self.connection = pika.BlockingConnection(cli.parameters())
+        self.confirming = False
         try:
             self.channel = self.connection.channel()
-            # Publisher confirms: basic_publish returns once the broker has
-            # the message, so "sent" below means the broker took it.
-            self.channel.confirm_delivery()
             # Declaring is idempotent: whoever starts first creates the
             # queue. Durable: the queue itself survives a broker restart.
-            self.channel.queue_declare(queue=queue, durable=True)
+            self.channel.queue_declare(queue=self.queue, durable=True)
         except Exception:
             self.connection.close()  # refused: leave no connection open
             raise
-        self.queue = queue
 
     def send(self, message):
+        self.ready_to_send()
         # The default exchange ("") hands a message to the queue named by
         # its routing key.
         self.channel.basic_publish(exchange="", routing_key=self.queue,
                                    body=message.encode())
         print(f"{message} sent", flush=True)
+
+    def ready_to_send(self):
+        # pika answers the broker's heartbeats only while it is called: a
+        # producer kept idle past the heartbeat timeout finds its connection
+        # closed. Look before publishing, and connect again if it is.
+        try:
+            self.connection.process_data_events()
+        except exceptions.AMQPConnectionError:
+            self.connect()
+        if not self.confirming:
+            # Publisher confirms: basic_publish returns once the broker has
+            # the message, so "sent" means the broker took it. Turned on by
+            # the first send: a consumer, which sends nothing, goes without.
+            self.channel.confirm_delivery()
+            self.confirming = True
 
     def receive(self):
         # pika calls self.callback for each message; auto_ack: the broker

@@ -6,19 +6,37 @@ tutorial: beside it, ``import queue`` finds this file, not the standard
 library's; give yours another name.)
 """
 import pika
+from pika import exceptions
 
 import cli
 
 
 class Queue:
     def __init__(self):
+        self.queue = None  # a consumer declares its own
+        self.connect()
+
+    def connect(self):
         # One TCP connection to the broker, and a channel inside it: every
         # AMQP command goes through a channel.
         self.connection = pika.BlockingConnection(cli.parameters())
+        self.confirming = False
         self.channel = self.connection.channel()
-        # Publisher confirms: "sent" means the broker took the message.
-        self.channel.confirm_delivery()
-        self.queue = None  # a consumer declares its own
+
+    def ready_to_send(self):
+        # pika answers the broker's heartbeats only while it is called: a
+        # producer kept idle past the heartbeat timeout finds its connection
+        # closed. Look before publishing, and connect again if it is.
+        try:
+            self.connection.process_data_events()
+        except exceptions.AMQPConnectionError:
+            self.connect()
+        if not self.confirming:
+            # Publisher confirms: basic_publish returns once the broker has
+            # the message, so "sent" means the broker took it. Turned on by
+            # the first send: a consumer, which sends nothing, goes without.
+            self.channel.confirm_delivery()
+            self.confirming = True
 
     def receive(self):
         # pika calls self.callback for each message that reaches the queue.

@@ -6,26 +6,44 @@ queue`` finds this file, not the standard library's; give yours another
 name.)
 """
 import pika
+from pika import exceptions
 
 import cli
 
 
 class Queue:
     def __init__(self, queue):
+        self.queue = queue
+        self.connect()
+
+    def connect(self):
         # One TCP connection to the broker, and a channel inside it.
         self.connection = pika.BlockingConnection(cli.parameters())
+        self.confirming = False
         try:
             self.channel = self.connection.channel()
-            # Publisher confirms: "sent" means the broker has the request.
-            self.channel.confirm_delivery()
             # A quorum queue keeps requests safe on disk: a request that a
             # server was working on when it died goes to another server.
-            self.channel.queue_declare(queue=queue, durable=True,
+            self.channel.queue_declare(queue=self.queue, durable=True,
                                        arguments={"x-queue-type": "quorum"})
         except Exception:
             self.connection.close()  # refused: leave no connection open
             raise
-        self.queue = queue
+
+    def ready_to_send(self):
+        # pika answers the broker's heartbeats only while it is called: a
+        # producer kept idle past the heartbeat timeout finds its connection
+        # closed. Look before publishing, and connect again if it is.
+        try:
+            self.connection.process_data_events()
+        except exceptions.AMQPConnectionError:
+            self.connect()
+        if not self.confirming:
+            # Publisher confirms: basic_publish returns once the broker has
+            # the message, so "sent" means the broker took it. Turned on by
+            # the first send: a consumer, which sends nothing, goes without.
+            self.channel.confirm_delivery()
+            self.confirming = True
 
     def receive(self):
         # No auto_ack: a request stays in the queue until it is answered.

@@ -1,10 +1,15 @@
 """Reliability: nothing lost under a broker restart, a poison task, a full
 queue, or over TLS."""
+import contextlib
+import functools
+import io
+import os
 import re
 import signal
 import ssl
 import subprocess
 import time
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from pika import exceptions
@@ -21,7 +26,7 @@ from conftest import (
     url,
     wait_depth,
 )
-from harness import Consumers, Script, bodies, run, wait_total
+from harness import Consumers, Script, bodies, run, until, wait_total
 from proxy import Proxy
 
 
@@ -261,3 +266,83 @@ def test_a_queue_from_an_earlier_version_is_one_line_saying_what_to_delete():
     assert errors[0].endswith("the queue exists with other arguments: delete it "
                               "(sudo rabbitmqctl delete_queue workers.tasks) if "
                               "nothing in it matters, or use another name")
+
+
+def vhost_connections():
+    """The client ports of the broker's connections in our virtual host."""
+    vhost = unquote(urlsplit(BROKER.url.split(",")[0]).path[1:]) or "/"
+    return {port for line in rabbitmqctl(
+        "-q", "list_connections", "vhost", "peer_port").splitlines()
+        for each_vhost, port in [line.split("\t")] if each_vhost == vhost}
+
+
+def test_a_producer_kept_idle_past_the_heartbeat_timeout_still_sends():
+    # As a service keeps its producer: tasks now and then, on stdin.
+    read, write = os.pipe()
+    producer = Script("workers", "producer", "--stdin",
+                      env={"AMQP_URL": url(query="heartbeat=2")}, stdin=os.fdopen(read))
+    with os.fdopen(write, "w") as feed, producer:
+        feed.write("before\n")
+        feed.flush()
+        producer.wait_for("^before sent$")
+        [port] = vhost_connections()
+        # Idle: it answers no heartbeat, and the broker closes its connection.
+        until(lambda: port not in vhost_connections(), 30, "the idle connection closed")
+        feed.write("after\n")
+        feed.flush()
+        producer.wait_for("^after sent$")
+    assert producer.stderr == []
+    # Each once: nothing was sent on the dead connection, so nothing twice.
+    assert take("workers.tasks") == [b"before", b"after"]
+
+
+@pytest.mark.parametrize("folder", ["basic", "pubsub", "rpc"])
+def test_a_class_kept_idle_past_the_heartbeat_timeout_still_sends(folder, monkeypatch):
+    # The class in this process, as a reader's service keeps it.
+    monkeypatch.setenv("AMQP_URL", url(query="heartbeat=2"))
+    modules = load(folder, *(["exchange"] if folder == "pubsub" else []),
+                   *(["producer"] if folder == "rpc" else []))
+    with Consumers(folder, []) as (
+            consumer,), contextlib.redirect_stdout(io.StringIO()):
+        if folder == "basic":
+            sender = modules["queue"].Queue("basic.greetings")
+            send = sender.send
+        elif folder == "pubsub":
+            sender = modules["exchange"].Exchange("pubsub.broadcast", "fanout")
+            send = sender.send
+        else:
+            sender = modules["producer"].Producer()
+            send = functools.partial(sender.call, timeout=10)
+        with sender:
+            send("0" if folder == "rpc" else "before")
+            until(lambda: not our_connections(), 30, "the idle connection closed")
+            send("12" if folder == "rpc" else "after")
+        wait = (" sent$" if folder == "rpc" else " received$")
+        consumer.wait_for(wait, count=2)
+    assert (bodies(consumer.stdout, "received") if folder != "rpc"
+            else bodies(consumer.stdout, "sent")) == (
+        ["before", "after"] if folder != "rpc" else ["fib(0) = 0", "fib(12) = 144"])
+
+
+def confirm_modes():
+    """confirm (true or false) of each channel in our virtual host."""
+    vhost = unquote(urlsplit(BROKER.url.split(",")[0]).path[1:]) or "/"
+    return [confirm for line in rabbitmqctl(
+        "-q", "list_channels", "vhost", "confirm").splitlines()
+        for each_vhost, confirm in [line.split("\t")] if each_vhost == vhost]
+
+
+def test_only_what_sends_asks_for_publisher_confirms():
+    # Consumers send nothing (the RPC server's replies are not confirmed:
+    # the client's timeout covers a lost one), so they do not pay for them.
+    with Consumers("basic", []), Consumers("workers", ["--seconds", 0]), \
+            Consumers("pubsub", []), Consumers("rpc", []):
+        assert confirm_modes() == ["false"] * 4
+    read, write = os.pipe()
+    producer = Script("workers", "producer", "--stdin", stdin=os.fdopen(read))
+    with os.fdopen(write, "w") as feed, producer:
+        feed.write("a task\n")
+        feed.flush()
+        producer.wait_for("^a task sent$")
+        assert confirm_modes() == ["true"]
+    assert take("workers.tasks") == [b"a task"]

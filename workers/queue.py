@@ -6,6 +6,7 @@ the tutorial: beside it, ``import queue`` finds this file, not the standard
 library's; give yours another name.)
 """
 import pika
+from pika import exceptions
 
 import cli
 
@@ -14,20 +15,23 @@ DELIVERY_LIMIT = 3  # redeliveries before a task counts as poison
 
 class Queue:
     def __init__(self, queue):
+        self.queue = queue
+        self.connect()
+
+    def connect(self):
         self.connection = pika.BlockingConnection(cli.parameters())
+        self.confirming = False
         try:
             self.channel = self.connection.channel()
-            # Publisher confirms: "sent" means the broker has the task.
-            self.channel.confirm_delivery()
             # A quorum queue keeps its tasks on disk, replicated on a
             # cluster. A task that fails DELIVERY_LIMIT times is moved to
             # the dead-letter queue, which the workers declare, instead of
             # being retried for ever.
-            self.channel.queue_declare(queue=queue, durable=True, arguments={
+            self.channel.queue_declare(queue=self.queue, durable=True, arguments={
                 "x-queue-type": "quorum",
                 "x-delivery-limit": DELIVERY_LIMIT,
                 "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": f"{queue}.failed",
+                "x-dead-letter-routing-key": f"{self.queue}.failed",
                 # At least once: a failed task leaves only once the failed
                 # queue has it, so a leader change cannot lose it on the way
                 # (RabbitMQ requires reject-publish overflow for this).
@@ -37,9 +41,9 @@ class Queue:
         except Exception:
             self.connection.close()  # refused: leave no connection open
             raise
-        self.queue = queue
 
     def send(self, task):
+        self.ready_to_send()
         # Persistent: written to disk. Mandatory: a task that reaches no
         # queue is an error here, not silently dropped.
         self.channel.basic_publish(
@@ -48,6 +52,21 @@ class Queue:
                 delivery_mode=pika.DeliveryMode.Persistent),
             mandatory=True)
         print(f"{task} sent", flush=True)
+
+    def ready_to_send(self):
+        # pika answers the broker's heartbeats only while it is called: a
+        # producer kept idle past the heartbeat timeout finds its connection
+        # closed. Look before publishing, and connect again if it is.
+        try:
+            self.connection.process_data_events()
+        except exceptions.AMQPConnectionError:
+            self.connect()
+        if not self.confirming:
+            # Publisher confirms: basic_publish returns once the broker has
+            # the message, so "sent" means the broker took it. Turned on by
+            # the first send: a consumer, which sends nothing, goes without.
+            self.channel.confirm_delivery()
+            self.confirming = True
 
     def receive(self):
         # No auto_ack: a task stays in the queue until the worker acks it.
