@@ -22,6 +22,7 @@ from conftest import (
     broker_connection,
     our_connections,
     rabbitmqctl,
+    report,
     take,
     url,
     wait_depth,
@@ -346,3 +347,22 @@ def test_only_what_sends_asks_for_publisher_confirms():
         producer.wait_for("^a task sent$")
         assert confirm_modes() == ["true"]
     assert take("workers.tasks") == [b"a task"]
+
+
+def test_a_failed_task_comes_back_after_a_growing_delay_on_43():
+    with Consumers("workers", ["--seconds", 0]) as (worker,):
+        assert run("workers", "producer", "poison")[0] == 0
+        worker.wait_for("^poison failed$", count=4, timeout=30)
+        wait_depth("workers.tasks.failed", 1)
+    # From each failure to the task's return, by when the lines came.
+    lines = list(zip(worker.stdout, worker.times))
+    failed = [when for line, when in lines if line == "poison failed"]
+    back = [when for line, when in lines if line == "poison received (redelivered)"]
+    gaps = [round(again - gone, 1) for gone, again in zip(failed, back)]
+    report(f"RabbitMQ {BROKER.version()}: a failed task came back after {gaps} s")
+    if BROKER.major_minor() >= (4, 3):
+        # 1 s, 2 s, 3 s: x-delayed-retry-min times the attempt.
+        assert [round(gap) for gap in gaps] == [1, 2, 3], gaps
+    else:
+        assert max(gaps) < 0.5, gaps  # 3.x: at once
+    assert take("workers.tasks.failed") == [b"poison"]

@@ -11,6 +11,7 @@ from pika import exceptions
 import cli
 
 DELIVERY_LIMIT = 3  # redeliveries before a task counts as poison
+RETRY_DELAY_MS = 1000  # RabbitMQ 4.3 waits 1 s, then 2 s, 3 s... to retry
 
 
 class Queue:
@@ -37,6 +38,13 @@ class Queue:
                 # (RabbitMQ requires reject-publish overflow for this).
                 "x-dead-letter-strategy": "at-least-once",
                 "x-overflow": "reject-publish",
+                # A failed (rejected) task comes back after a growing delay,
+                # so that what it needs (a database, an API) has time to
+                # come back too. RabbitMQ 4.3 does this; 3.x ignores these
+                # arguments and gives the task back at once.
+                "x-delayed-retry-type": "failed",
+                "x-delayed-retry-min": RETRY_DELAY_MS,
+                "x-delayed-retry-max": 10 * RETRY_DELAY_MS,
             })
         except Exception:
             self.connection.close()  # refused: leave no connection open
