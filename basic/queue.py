@@ -40,10 +40,14 @@ class Queue:
     def ready_to_send(self):
         # pika answers the broker's heartbeats only while it is called: a
         # producer kept idle past the heartbeat timeout finds its connection
-        # closed. Look before publishing, and connect again if it is.
-        try:
-            self.connection.process_data_events()
-        except exceptions.AMQPConnectionError:
+        # closed. Look before publishing, and connect again if it is (or if
+        # the broker was away when it last tried).
+        if self.connection.is_open:
+            try:
+                self.connection.process_data_events()
+            except exceptions.AMQPConnectionError:
+                pass  # closed: connect again, below
+        if not self.connection.is_open:
             self.connect()
         if not self.confirming:
             # Publisher confirms: basic_publish returns once the broker has

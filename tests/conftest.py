@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from pika import exceptions
@@ -151,6 +151,14 @@ def our_connections():
                 count += (fields[3] == "01" and fields[9] in inodes
                           and int(fields[2].rsplit(":", 1)[1], 16) in BROKER.ports())
     return count
+
+
+def vhost_connections():
+    """The client ports of the broker's connections in our virtual host."""
+    vhost = unquote(urlsplit(AMQP_URL.split(",")[0]).path[1:]) or "/"
+    return {port for line in rabbitmqctl(
+        "-q", "list_connections", "vhost", "peer_port").splitlines()
+        for each_vhost, port in [line.split("\t")] if each_vhost == vhost}
 
 
 def left_on_broker():

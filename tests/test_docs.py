@@ -46,8 +46,17 @@ def code_lines(path, options):
 def test_each_pattern_page_shows_every_file_of_its_lesson(pattern):
     shown = {path for path, options in includes(DOCS / f"{pattern}.rst")
              if "caption" in options and not {"pyobject", "start-after"} & set(options)}
-    lesson = {path for path in (ROOT / pattern).glob("*.py") if path.name != "cli.py"}
+    # cli.py has a page of its own, and so has workers/service.py.
+    lesson = {path for path in (ROOT / pattern).glob("*.py")
+              if path.name not in ("cli.py", "service.py")}
     assert shown == lesson
+
+
+@pytest.mark.offline
+def test_the_service_page_shows_the_service_whole():
+    shown = [path for path, options in includes(DOCS / "service.rst")
+             if "caption" in options]
+    assert shown == [ROOT / "workers" / "service.py"]
 
 
 @pytest.mark.offline

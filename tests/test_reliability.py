@@ -25,6 +25,7 @@ from conftest import (
     report,
     take,
     url,
+    vhost_connections,
     wait_depth,
 )
 from harness import Consumers, Script, bodies, run, until, wait_total
@@ -267,14 +268,6 @@ def test_a_queue_from_an_earlier_version_is_one_line_saying_what_to_delete():
     assert errors[0].endswith("the queue exists with other arguments: delete it "
                               "(sudo rabbitmqctl delete_queue workers.tasks) if "
                               "nothing in it matters, or use another name")
-
-
-def vhost_connections():
-    """The client ports of the broker's connections in our virtual host."""
-    vhost = unquote(urlsplit(BROKER.url.split(",")[0]).path[1:]) or "/"
-    return {port for line in rabbitmqctl(
-        "-q", "list_connections", "vhost", "peer_port").splitlines()
-        for each_vhost, port in [line.split("\t")] if each_vhost == vhost}
 
 
 def test_a_producer_kept_idle_past_the_heartbeat_timeout_still_sends():

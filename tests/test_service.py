@@ -1,0 +1,84 @@
+"""The tasks service (workers/service.py): one producer kept for the life of
+a process and sending on demand, as a reader's web service keeps one."""
+import re
+import threading
+import urllib.error
+import urllib.request
+
+from conftest import rabbitmqctl, url, vhost_connections
+from harness import Consumers, Script, bodies, until
+
+
+def service(env=None):
+    """workers/service.py on a free port: (the script, its tasks address)."""
+    script = Script("workers", "service", "--port", 0, env=env)
+    [line] = script.ready().stdout
+    return script, re.search(r"http://\S+/tasks", line)[0]
+
+
+def post(address, task):
+    """POST task, as curl -d does; (HTTP status, the answer's text)."""
+    request = urllib.request.Request(address, data=task.encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode().strip()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode().strip()
+
+
+def test_a_request_after_an_idle_spell_past_the_heartbeat_timeout_is_done():
+    script, address = service(env={"AMQP_URL": url(query="heartbeat=2")})
+    with script:
+        [port] = vhost_connections()  # the service's own, before any worker
+        with Consumers("workers", ["--seconds", 0]) as (worker,):
+            assert post(address, "before") == (202, "before sent")
+            worker.wait_for("^before done$")
+            # Idle: no request, so no call into pika, so no heartbeat.
+            until(lambda: port not in vhost_connections(), 30,
+                  "the broker closing the idle connection")
+            assert post(address, "after") == (202, "after sent")
+            worker.wait_for("^after done$")
+    assert bodies(worker.stdout, "done") == ["before", "after"]
+    assert (script.process.returncode, script.stderr) == (0, [])
+
+
+def test_a_request_after_a_broker_restart_is_done():
+    script, address = service()
+    with script, Consumers("workers", ["--seconds", 0]) as (worker,):
+        assert post(address, "one") == (202, "one sent")
+        worker.wait_for("^one done$")
+        try:
+            rabbitmqctl("stop_app")
+            # While the broker is away, a request gets a clear refusal.
+            status, text = post(address, "while away")
+            assert status == 503 and "RabbitMQ" in text, text
+        finally:
+            rabbitmqctl("start_app")
+            rabbitmqctl("await_startup")
+        assert post(address, "two") == (202, "two sent")
+        worker.wait_for("^two done$", timeout=60)
+        # The worker, a service too, said it was reconnecting: checked, and
+        # not a fault of the kind Consumers looks for on leaving.
+        assert worker.stderr and all(re.search(r"; reconnecting in \d+ s$", line)
+                                     for line in worker.stderr), worker.stderr
+        worker.stderr.clear()
+    assert bodies(worker.stdout, "done") == ["one", "two"]
+    assert script.stderr == []
+
+
+def test_eight_requests_at_once_are_eight_tasks_each_done_once():
+    script, address = service()
+    answers = {}
+    with script, Consumers("workers", ["--seconds", 0], ["--seconds", 0]) as workers:
+        requests = [threading.Thread(target=lambda n=n: answers.update(
+            {n: post(address, f"task {n}")})) for n in range(8)]
+        for request in requests:
+            request.start()
+        for request in requests:
+            request.join(60)
+        assert answers == {n: (202, f"task {n} sent") for n in range(8)}
+        until(lambda: sum(len(bodies(w.stdout, "done")) for w in workers) >= 8, 30,
+              "eight tasks done")
+    done = [task for worker in workers for task in bodies(worker.stdout, "done")]
+    assert sorted(done) == sorted(f"task {n}" for n in range(8))
+    assert sorted(bodies(script.stdout, "sent")) == sorted(done)
