@@ -182,7 +182,8 @@ def test_a_worker_waits_out_an_outage_longer_than_a_minute_and_goes_on():
     # give or take 20 %.
     waits = [int(re.search(r"reconnecting in (\d+) s$", line)[1])
              for line in worker.stderr]
-    print(f"waits, in seconds: {waits}")
+    report(f"RabbitMQ {BROKER.version()}: a worker waited out a 70 s outage, "
+           f"reconnecting after {waits} s")
     assert waits[0] == 1 and waits == sorted(waits[:5]) + waits[5:], waits
     assert max(waits) <= 36 and len(waits) >= 5, waits
 

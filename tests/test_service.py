@@ -2,10 +2,11 @@
 a process and sending on demand, as a reader's web service keeps one."""
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 
-from conftest import rabbitmqctl, url, vhost_connections
+from conftest import rabbitmqctl, report, url, vhost_connections
 from harness import Consumers, Script, bodies, until
 
 
@@ -33,10 +34,13 @@ def test_a_request_after_an_idle_spell_past_the_heartbeat_timeout_is_done():
         with Consumers("workers", ["--seconds", 0]) as (worker,):
             assert post(address, "before") == (202, "before sent")
             worker.wait_for("^before done$")
+            idle = time.monotonic()
             # Idle: no request, so no call into pika, so no heartbeat.
             until(lambda: port not in vhost_connections(), 30,
                   "the broker closing the idle connection")
             assert post(address, "after") == (202, "after sent")
+            report(f"service: a request after {time.monotonic() - idle:.0f} s idle "
+                   "with a 2 s heartbeat, its connection closed meanwhile, was done")
             worker.wait_for("^after done$")
     assert bodies(worker.stdout, "done") == ["before", "after"]
     assert (script.process.returncode, script.stderr) == (0, [])
