@@ -3,7 +3,9 @@
 # brokers (tests/broker.py): `make test` runs on the system broker, on
 # RabbitMQ 4.3 and on a three-node 4.3 cluster (its tests only), and the
 # scripts' tests on every Python and pika it knows (tests/run.py);
-# `make test RABBITMQ=system` on yours only; `make tour` runs on
+# `make test RABBITMQ=system` on yours only (RABBITMQCTL: how to reach its
+# rabbitmqctl without root); `make test RABBITMQ=noroot` runs that as a user
+# without root, created for it; `make tour` runs on
 # the system broker, `make tour RABBITMQ=4.3` on 4.3.
 PYTHON ?= python3
 RABBITMQ ?=

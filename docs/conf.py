@@ -8,6 +8,9 @@ copyright = "2014-2026, " + author
 extensions = ["sphinx_copybutton"]
 html_theme = "furo"
 html_title = project
+# A whole file shown after its fragments is folded in <details class="whole-file">.
+html_static_path = ["_static"]
+html_css_files = ["fold.css"]
 exclude_patterns = ["_build", "transcripts"]
 
 # |recorded-on| and |tested-on|: the brokers the transcripts came from,

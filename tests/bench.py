@@ -11,6 +11,7 @@ otherwise it is "within noise".
 import contextlib
 import csv
 import importlib.util
+import math
 import os
 import platform
 import signal
@@ -32,6 +33,8 @@ OUT = ROOT / "docs" / "bench"
 URL = URL_TEXT = None  # the broker being measured: set by measure()
 ROWS = {}  # broker version: [row, ...]; a row is a dict
 SCALING = {}  # (broker version, chart): {x: (ours, bare)}
+FIGURES = {}  # broker version: {(key, what): the median}, for a reader's eyes
+PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
 
 
 def load(folder, *names):
@@ -67,8 +70,9 @@ def verdict(low, high, goal, higher_is_better):
 
 
 def row(version, what, a_name, a, b_name, b, higher_is_better=True, goal=None,
-        chart=None):
-    """Run a() and b() in turns; record the median ratio and its spread."""
+        chart=None, figure=None):
+    """Run a() and b() in turns; record the median ratio and its spread, and
+    with figure=(key, what), A's median as a figure of its own."""
     a(), b()  # warm up: connections, caches, the broker's queue processes
     pairs = [(a(), b()) for _ in range(RUNS)]
     ratios = sorted(x / y for x, y in pairs)
@@ -83,10 +87,19 @@ def row(version, what, a_name, a, b_name, b, higher_is_better=True, goal=None,
     if chart:
         SCALING.setdefault((version, chart[0]), {})[chart[1]] = (
             result["median a"], result["median b"])
+    if figure:
+        FIGURES.setdefault(version, {})[figure] = result["median a"]
     print(f"{version}  {what}: {result['ratio']:.2f} "
           f"({result['low']:.2f}-{result['high']:.2f}) {result['verdict']}",
           file=sys.stderr, flush=True)
     return result
+
+
+def rate(version, figure, run):
+    """A figure with no ratio to go with it: the median of RUNS runs."""
+    run()  # warm up, as row() does
+    FIGURES.setdefault(version, {})[figure] = statistics.median(
+        run() for _ in range(RUNS))
 
 
 def quietly(function):
@@ -110,16 +123,22 @@ def plural(n, noun):
     return f"{n} {noun}{'' if n == 1 else 'es' if noun.endswith('s') else 's'}"
 
 
-def per_second(loop, n):
+def per_second(loop, n, unconfirmed=None):
+    """Unconfirmed, a publish returns once pika has written it to the socket:
+    a call on that channel, which the broker answers only once it has read
+    all that came before, ends the loop."""
     start = time.perf_counter()
     loop(n)
+    if unconfirmed:
+        unconfirmed.basic_qos()
     return n / (time.perf_counter() - start)
 
 
 # docs: begin-send
-def sender(folder, exchange, kind, key, size=16, n=500):
+def sender(folder, exchange, kind, key, size=16, n=500, confirms=True):
     """Messages/s through the pattern's class, and through bare pika doing
-    the same: confirms on, a queue bound where there is an exchange."""
+    the same: confirms on (bare pika can go without), a queue bound where
+    there is an exchange."""
     modules = load(folder, *(["exchange"] if kind else []))
     body = "x" * size
     kwargs = {"routing_key": key} if folder in ("routing", "topic") else {}
@@ -138,13 +157,14 @@ def sender(folder, exchange, kind, key, size=16, n=500):
     def bare():
         with connection() as each:
             channel = each.channel()
-            channel.confirm_delivery()
+            if confirms:
+                channel.confirm_delivery()
             if kind:
                 queue = channel.queue_declare("", exclusive=True).method.queue
                 channel.queue_bind(queue, exchange, routing_key=key)
             return per_second(lambda n: [channel.basic_publish(
                 exchange, key, body.encode(), mandatory=bool(kind))
-                for _ in range(n)], n)
+                for _ in range(n)], n, None if confirms else channel)
     return ours, bare
 # docs: end-send
 
@@ -157,7 +177,11 @@ def bench_send(version):
             ("topic", "topic.events", "topic", "kern.critical")):
         ours, bare = sender(folder, exchange, kind, key)
         row(version, f"{folder}: send, messages/s", "base class", ours,
-            "bare pika", bare, goal=0.9)
+            "bare pika", bare, goal=0.9,
+            figure=(f"{folder}-confirmed", "sent, confirmed (base class), messages/s"))
+        rate(version, (f"{folder}-unconfirmed",
+                       "sent, unconfirmed (bare pika), messages/s"),
+             sender(folder, exchange, kind, key, n=5000, confirms=False)[1])
         purge("basic.greetings")
     for size, label in ((16, "16 B"), (1024, "1 KB"), (65536, "64 KB"),
                         (1 << 20, "1 MB")):
@@ -206,7 +230,7 @@ def task_sender(confirms, persistent, mandatory=False):
             properties = pika.BasicProperties(delivery_mode=2 if persistent else 1)
             rate = per_second(lambda n: [channel.basic_publish(
                 "", "workers.tasks", b"task", properties, mandatory)
-                for _ in range(n)], n)
+                for _ in range(n)], n, None if confirms else channel)
         purge("workers.tasks")
         return rate
     return run
@@ -224,7 +248,11 @@ def bench_workers_send(version):
 
     row(version, "workers: send, confirmed and persistent, tasks/s", "base class",
         ours, "bare pika", lambda: task_sender(True, True, mandatory=True)(500),
-        goal=0.9)
+        goal=0.9, figure=("workers-confirmed",
+                          "sent, confirmed and persistent (base class), tasks/s"))
+    rate(version, ("workers-unconfirmed",
+                   "sent, persistent, unconfirmed (bare pika), tasks/s"),
+         lambda: task_sender(False, True, mandatory=True)(5000))
     row(version, "floor: publish unconfirmed and transient vs confirmed and "
         "persistent, messages/s", "unconfirmed", task_sender(False, False),
         "confirmed", task_sender(True, True))
@@ -324,7 +352,10 @@ def bench_workers_consume(version):
                     lambda ours=ours, n=n: ours(n), "bare pika",
                     lambda bare=bare, n=n: bare(n),
                     goal=0.9 if (count, seconds) == (1, 0) else None,
-                    chart=(f"workers, {seconds * 1000:g} ms tasks", count))
+                    chart=(f"workers, {seconds * 1000:g} ms tasks", count),
+                    figure=(f"workers-{count}", f"done by {plural(count, 'worker')}, "
+                            "empty tasks (consumer.py), tasks/s")
+                    if seconds == 0 and count in (1, 4) else None)
             finally:
                 ours.stop()
                 bare.stop()
@@ -488,7 +519,9 @@ def bench_rpc(version):
                     lambda c=clients, s=share: percentile(
                         rpc_latencies(BareClient, c), s),
                     False, goal={(1, 0.5): 1.25, (1, 0.99): 2}.get((clients, share)),
-                    chart=(f"rpc {name}", clients))
+                    chart=(f"rpc {name}", clients),
+                    figure=(f"rpc-{name}", f"round trip {name}, 1 client "
+                            "(producer.py), ms") if clients == 1 else None)
         row(version, "floor: rpc round trip vs loopback TCP round trip, ms p50",
             "rpc (bare)", lambda: percentile(rpc_latencies(BareClient, 1), 0.5),
             "TCP", loopback_round_trip, False)
@@ -588,6 +621,37 @@ def table(versions, verdicts):
             for line in lines]
 
 
+def rounded(value, digits=2):
+    """Two significant figures, as the noise allows: 1,200; 1.9; 0.85."""
+    value = float(f"{value:.{digits}g}")
+    places = max(0, digits - 1 - math.floor(math.log10(value)))
+    return f"{value:,.{places}f}"
+
+
+def figures(versions):
+    """Each figure, in the tutorial's order of patterns: its key, what it
+    is, and its value on each broker, rounded."""
+    keys = sorted(FIGURES[versions[0]], key=lambda k: PATTERNS.index(
+        k[0].split("-")[0]))
+    return [(key, f"{key.split('-')[0]}: {what}",
+             [rounded(FIGURES[v][key, what]) for v in versions])
+            for key, what in keys]
+
+
+def write_figures(versions):
+    """figures.csv, a column per broker; figures.rst, each figure as a
+    substitution for the page's prose (|basic-confirmed-3.10|), so that the
+    text says what the last run measured."""
+    with open(OUT / "figures.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["what", *(f"RabbitMQ {v}" for v in versions)])
+        writer.writerows([what, *values] for _, what, values in figures(versions))
+    (OUT / "figures.rst").write_text("".join(
+        f".. |{key}-{'.'.join(version.split('.')[:2])}| replace:: {value}\n"
+        for key, _, values in figures(versions)
+        for version, value in zip(versions, values)))
+
+
 def chart(name, versions):
     """An SVG line chart: what our class and bare pika did at each scale."""
     width, height, left, top, bottom = 360, 250, 58, 30, 62
@@ -647,14 +711,18 @@ def main(args):
     versions = [measure(name) for name in names]
     machine = (f"{os.cpu_count()} cores, Python {platform.python_version()}, "
                f"pika {pika.__version__}, {platform.system()} {platform.machine()}; "
-               f"each ratio the median of {RUNS} interleaved runs, "
-               f"(lowest-highest) beside it; {time.perf_counter() - started:.0f} s")
-    print("\n".join([machine, "", *table(versions, verdicts=True)]))
+               f"each figure the median of {RUNS} runs, each ratio of {RUNS} "
+               f"interleaved runs, (lowest-highest) beside it; "
+               f"{time.perf_counter() - started:.0f} s")
+    print("\n".join([machine, "", *(f"{what}: {'  '.join(values)}"
+                                    for _, what, values in figures(versions)),
+                      "", *table(versions, verdicts=True)]))
     if "--docs" in args:
         OUT.mkdir(parents=True, exist_ok=True)
         for old in OUT.iterdir():
             old.unlink()
         (OUT / "machine.rst").write_text(f"Measured on {machine}.\n")
+        write_figures(versions)
         with open(OUT / "results.csv", "w", newline="") as file:
             writer = csv.writer(file)
             writer.writerow(["what", "A / B", *(f"RabbitMQ {v}" for v in versions)])

@@ -6,7 +6,10 @@ Three are known by name:
   it does not answer and AMQP_URL names this machine's port 5672, start it as
   root or with password-less sudo (installing Debian's package first when we
   are root), or start its app when the node runs without it. Otherwise say
-  how to get a broker (HOW): Docker first, then a package manager.
+  how to get a broker (HOW): Docker first, then a package manager. The tests
+  control it with rabbitmqctl, as root (or with sudo), or with the command
+  RABBITMQCTL names, run as it is: with RabbitMQ in Docker,
+  RABBITMQCTL="docker exec rabbitmq rabbitmqctl".
 * ``4.3``: RabbitMQ 4.3 from Debian's unstable suite, in a chroot kept under
   ~/.cache, run as its own node on port 5673 beside the system broker.
 * ``cluster``: three nodes of that RabbitMQ 4.3 joined in a cluster, on
@@ -21,6 +24,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -127,8 +131,9 @@ def check_url(url):
 
 
 class Broker:
-    def __init__(self, name, url, ctl):
-        self.name, self.url, self.ctl_prefix = name, url, ctl
+    def __init__(self, name, url, ctl, as_is=False):
+        # ctl: the rabbitmqctl command line, run as root unless as_is.
+        self.name, self.url, self.ctl_prefix, self.as_is = name, url, ctl, as_is
         self.ctl_calls = 0  # how often rabbitmqctl ran: the tests' teardown
 
     def url_with(self, password=None, query=None, vhost=None, port=None):
@@ -171,8 +176,11 @@ class Broker:
             raise Fail(f"cannot control the broker at {where(self.url)}: "
                        "rabbitmqctl works only on brokers this machine runs")
         self.ctl_calls += 1
-        return as_root(*self.ctl_prefix, *args, capture_output=True, text=True,
-                       timeout=timeout)
+        line, how = [*self.ctl_prefix, *args], dict(capture_output=True, text=True,
+                                                     timeout=timeout)
+        if self.as_is:
+            return subprocess.run([str(part) for part in line], **how)
+        return as_root(*line, **how)
 
     def checked(self, *args, timeout=120):
         """rabbitmqctl ARGS, failing with what it said; its output."""
@@ -195,22 +203,30 @@ class Broker:
             [application:get_env(rabbit, K) || K <- [consumer_timeout,
              channel_tick_interval, max_message_size]]}.""").strip()
 
+    def shown(self, shown, *args):
+        """rabbitmqctl ARGS; if shown is a list, it gets the command as a
+        reader types it, then what rabbitmqctl said (the transcripts)."""
+        output = self.checked(*args)
+        if shown is not None:
+            shown += [f"$ sudo rabbitmqctl {shlex.join(args)}", *output.splitlines()]
+        return output
+
     @contextlib.contextmanager
-    def policy(self, name, pattern, definition):
+    def policy(self, name, pattern, definition, shown=None):
         """A policy on the queues whose names match pattern, in the block."""
-        self.checked("set_policy", "--apply-to", "queues", name, pattern,
-                     json.dumps(definition))
+        self.shown(shown, "set_policy", "--apply-to", "queues", name, pattern,
+                   json.dumps(definition))
         try:
             yield
         finally:
             self.checked("clear_policy", name)
 
     @contextlib.contextmanager
-    def consumer_timeout(self, queue, milliseconds):
+    def consumer_timeout(self, queue, milliseconds, shown=None):
         """Lower the consumer timeout for queue while in the with block."""
         if self.major_minor() >= (3, 12):
-            with self.policy("test-timeout", f"^{re.escape(queue)}$",
-                             {"consumer-timeout": milliseconds}):
+            with self.policy("short-timeout", f"^{re.escape(queue)}$",
+                             {"consumer-timeout": milliseconds}, shown):
                 yield
             return
         # Before 3.12 only the broker-wide setting exists. Channels check it
@@ -218,14 +234,14 @@ class Broker:
         def setting(name):
             return self.checked("eval", f"application:get_env(rabbit, {name}).")
 
-        def put(timeout, tick):
-            self.checked("eval", f"application:set_env(rabbit, consumer_timeout, "
-                         f"{timeout}), application:set_env(rabbit, "
-                         f"channel_tick_interval, {tick}).")
+        def put(timeout, tick, shown=None):
+            self.shown(shown, "eval", f"application:set_env(rabbit, consumer_timeout, "
+                       f"{timeout}), application:set_env(rabbit, "
+                       f"channel_tick_interval, {tick}).")
 
         was = [re.sub(r"\D", "", setting(name)) or "undefined"
                for name in ("consumer_timeout", "channel_tick_interval")]
-        put(milliseconds, 1000)
+        put(milliseconds, 1000, shown)
         try:
             yield
         finally:
@@ -292,10 +308,15 @@ class Broker:
                        f"{HOW}") from None
         # Starting this machine's broker cannot help a URL that names
         # another host or port (4.3 and the cluster run nodes of their own).
-        if self.ctl_prefix is None or (self.name == "system"
+        if self.ctl_prefix is None or (self.name == "system" and not self.as_is
                                        and not system_port(self.url)):
             raise Fail(f"no RabbitMQ answers at {where(self.url)}.\n{HOW}")
-        if not rooted():
+        if self.as_is:  # RABBITMQCTL: no root needed, but a node to reach
+            if not self.node_runs():
+                raise Fail(f"no RabbitMQ answers at {where(self.url)}, and "
+                           f"RABBITMQCTL ({shlex.join(self.ctl_prefix)}) reaches "
+                           f"no node.\n{HOW}")
+        elif not rooted():
             raise Fail(f"no RabbitMQ answers at {where(self.url)}, and only root "
                        f"can start one on this machine.\n{HOW}")
         if self.node_runs():
@@ -381,6 +402,9 @@ def named(name):
     if name == "system":
         url = os.environ.get("AMQP_URL", SYSTEM_URL)
         local = urlsplit(url).hostname in ("localhost", "127.0.0.1", "::1")
+        given = os.environ.get("RABBITMQCTL")
+        if given:
+            return Broker("system", url, shlex.split(given), as_is=True)
         return Broker("system", url, ["rabbitmqctl"] if local else None)
     if name == "4.3":
         return Chroot()

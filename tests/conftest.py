@@ -45,6 +45,9 @@ QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
 def pytest_configure(config):
     config.addinivalue_line("markers", "offline: needs no broker")
     config.addinivalue_line("markers", "cluster: needs the three-node cluster")
+    config.addinivalue_line("markers", "root: needs root (creates a user)")
+    config.addinivalue_line("markers", "reader: runs make test as a user without "
+                            "root (the noroot lane only)")
 
 
 def lane_report(**facts):
@@ -94,8 +97,10 @@ def rabbitmqctl(*args, timeout=120):
     try:
         return BROKER.checked(*args, timeout=timeout)
     except broker.Fail as error:
-        pytest.fail(f"{error} (these tests control the broker: they need root "
-                    "or password-less sudo)")
+        pytest.fail(f"{error} (these tests control the broker: they need root, "
+                    "password-less sudo, or RABBITMQCTL naming a rabbitmqctl "
+                    "that works, as RABBITMQCTL=\"docker exec rabbitmq "
+                    "rabbitmqctl\" does with RabbitMQ in Docker)")
 
 
 def url(**changes):

@@ -83,11 +83,14 @@ def workers(cluster, echo=None):
             team[-1].ready()
         producer = on(cluster, others[1], "workers", "producer", "--stdin",
                       label="producer", echo=echo, stdin=os.fdopen(read))
-        feeder = threading.Thread(target=feed_tasks, args=(feed, team), daemon=True)
+        dead = threading.Event()
+        feeder = threading.Thread(target=feed_tasks, args=(feed, team, dead),
+                                  daemon=True)
         feeder.start()
         # Kill while the tasks flow: the feeder goes on meanwhile.
         wait_total(team, r" done$", TASKS // 5, timeout=120)
         with killed(cluster, leader, echo) as outage:
+            dead.set()
             feeder.join(300)
             assert producer.wait(120) == 0, producer.stderr
             sent = set(bodies(producer.stdout, "sent"))
@@ -116,11 +119,15 @@ def workers(cluster, echo=None):
             worker.stop()
 
 
-def feed_tasks(feed, team):
+def feed_tasks(feed, team, killed):
     """Write TASKS tasks to the producer, a few ahead of the workers, no
-    more: they are flowing, not all queued, when the node dies."""
+    more: they are flowing, not all queued, when the node dies. The second
+    half waits for the kill (the event killed), however long it takes on a
+    busy machine: tasks flow after it too."""
     try:
         for i in range(TASKS):
+            if i == TASKS // 2:
+                killed.wait(300)
             wait_total(team, r" done$", i - AHEAD, timeout=120)
             feed.write(f"task {i}\n")
             feed.flush()

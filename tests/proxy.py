@@ -7,13 +7,13 @@ import threading
 
 
 class Proxy:
-    def __init__(self, host, port, wrap=None):
+    def __init__(self, host, port, wrap=None, listen=0):
         self.upstream = (host, port)
         self.wrap = wrap  # a function that wraps each accepted socket (TLS)
         self.silent = threading.Event()
         self.spoke = threading.Event()  # the script sent data while silent
         self.sockets = []
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.create_server(("127.0.0.1", listen))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -57,6 +57,9 @@ class Proxy:
 
     def close(self):
         """Stop, and drop every connection: the broker sees them go."""
+        # shutdown first: it wakes the accept() that would hold the port.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         for each in self.sockets:
             with contextlib.suppress(OSError):

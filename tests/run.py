@@ -17,6 +17,12 @@ system broker is among them):
   and on the coming release.
 * ``windows``: the scripts' Ctrl+C tests on a Python whose signal module
   lacks what Windows lacks (windows/sitecustomize.py).
+* ``noroot``: make test RABBITMQ=system as a user without root, created for
+  it (test_noroot.py): named only, as make test RABBITMQ=noroot does, since
+  it runs the system broker's lane a second time.
+
+Without root, the tests that need it (they create a user) are left out, in
+a line that says so.
 
 The last three run side by side on the system broker, each in a virtual
 host of its own, while the cluster's run. Each lane's output goes to a log;
@@ -209,18 +215,23 @@ def run_side(labels, python, system, extra, files=SCRIPTS, env=None):
 
 def main(names, extra):
     known = ["system", "4.3", "cluster"]
+    lanes = ("offline", "pythons", "pika", "windows", "noroot")
+    not_root = ""
+    if os.geteuid() != 0:
+        not_root = " and not root"
+        print("Not run without root: the tests that create a user of their own "
+              "(test_noroot.py)", flush=True)
     if set(names) <= set(known):  # as make test RABBITMQ=... names them
         names = [*(names or known), "offline",
                  *(["pythons", "pika", "windows"] if "system" in (names or known)
                    else [])]
-    brokers = [broker.named(name) for name in names
-               if name not in ("offline", "pythons", "pika", "windows")]
+    brokers = [broker.named(name) for name in names if name not in lanes]
     for each in brokers:
         if each.name != "cluster":
             ensure(each)
     system = broker.named("system")
     side = [pool_args for pool_args in side_lanes(names).items()]
-    if side or "windows" in names:
+    if side or "windows" in names or "noroot" in names:
         ensure(system)
     clients.ensure()
     print(f"Each lane's output: {LOGS}", flush=True)
@@ -231,15 +242,20 @@ def main(names, extra):
         first = []
         if "offline" in names:
             first.append(pool.submit(lane, "Without a broker", sys.executable, [],
-                                     "offline", {}, extra))
+                                     "offline" + not_root, {}, extra))
         for each in brokers:
             if each.name != "cluster":
                 first.append(pool.submit(
                     lane, f"RabbitMQ {each.version()}", sys.executable, [],
-                    "not offline and not cluster",
+                    "not offline and not cluster and not reader" + not_root,
                     {"RABBITMQ": each.name, "AMQP_URL": each.url,
                      "TEST_FIGURES": str(figures)}, extra))
         results += [future.result() for future in first]
+        if "noroot" in names:  # alone: it stops the system broker's app
+            results.append(lane(
+                "As a user without root: make test RABBITMQ=system",
+                sys.executable, ["test_noroot.py"], "reader",
+                {"RABBITMQ": "system", "AMQP_URL": system.url}, extra))
         # Then the script lanes on the system broker, while the cluster runs.
         later = [pool.submit(run_side, labels, python, system, extra)
                  for python, labels in side]

@@ -3,12 +3,15 @@ import ast
 import csv
 import re
 import shlex
+from html.parser import HTMLParser
 
 import docutils.core
 import pytest
 
 import harness
+import tour
 import transcripts
+from conftest import QUEUES
 from harness import ROOT
 
 DOCS = ROOT / "docs"
@@ -150,6 +153,36 @@ def test_single_transcripts_match_what_the_scripts_print_now(name):
     paste_as_they_ran([path])
 
 
+def server_named(path):
+    return set(re.findall(r"amq\.gen-[\w-]+", path.read_text()))
+
+
+@pytest.mark.offline
+@pytest.mark.parametrize("pattern", list(transcripts.TOUR_LOOKS))
+def test_each_look_at_the_broker_lists_the_queues_its_consumers_printed(pattern):
+    # The same run: the queues bound in the listing are the consumers' own,
+    # as the page says, and nothing else.
+    printed = set().union(*(server_named(path) for path in
+                            (transcripts.OUT / pattern).glob("consumer-*.txt")))
+    assert len(printed) == len(tour.ROUTING_BINDINGS if pattern == "routing" else
+                               tour.TOPIC_BINDINGS if pattern == "topic" else
+                               range(3))
+    assert server_named(transcripts.OUT / pattern / "look.txt") == printed
+
+
+@pytest.mark.offline
+def test_the_broker_listings_hold_only_what_the_pages_explain():
+    folder = transcripts.OUT / "inspecting"
+    queues = {line.split("\t")[0] for line in
+              (folder / "list_queues.txt").read_text().splitlines()[2:]}
+    assert queues <= set(QUEUES), queues
+    # The two routing consumers' queues, and no other server-named one.
+    assert len(server_named(folder / "list_bindings.txt")) == 2
+    # RPC: the request waits, no queue waits for the reply (direct reply-to).
+    rpc = transcripts.OUT / "rpc" / "look.txt"
+    assert "rpc.fibonacci\t1\t0" in rpc.read_text() and not server_named(rpc)
+
+
 @pytest.mark.offline
 @pytest.mark.parametrize("pattern", [*PATTERNS, "cluster"])
 def test_each_pattern_page_ends_with_exercises_each_backed_by_a_test(pattern):
@@ -196,3 +229,77 @@ def test_docs_build_strictly_with_read_the_docs_settings(built_docs):
     html, warnings = built_docs
     assert not warnings, warnings
     assert (html / "index.html").is_file()
+
+
+class CodeBlocks(HTMLParser):
+    """The Python code blocks of a rendered page: the lines of each block
+    shown, and how many lines each <details> folds away. Terminal
+    transcripts (highlight-console) are neither."""
+
+    def __init__(self):
+        super().__init__()
+        self.shown, self.folds = [], []
+        self.details = self.divs = 0
+        self.block_at = None  # the div depth of the code block we are in
+        self.text = None  # the text of its <pre>, while we are in it
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "details":
+            self.details += 1
+            if self.details == 1:
+                self.folds.append(0)
+        elif tag == "div":
+            self.divs += 1
+            if self.block_at is None and {"highlight-default",
+                                          "highlight-python"} & classes:
+                self.block_at = self.divs
+        elif tag == "pre" and self.block_at is not None:
+            self.text = []
+
+    def handle_endtag(self, tag):
+        if tag == "details":
+            self.details -= 1
+        elif tag == "div":
+            if self.divs == self.block_at:
+                self.block_at = None
+            self.divs -= 1
+        elif tag == "pre" and self.text is not None:
+            lines = [line for line in "".join(self.text).splitlines()
+                     if line.strip()]
+            if self.details:
+                self.folds[-1] += len(lines)
+            else:
+                self.shown.append(lines)
+            self.text = None
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+
+@pytest.mark.offline
+def test_each_line_of_code_is_shown_once_per_page(built_docs):
+    # The fragments, then the rest of the file: a whole file whose lines a
+    # fragment already showed is folded away. Three lines in a row shown
+    # twice on a page are a repeat; lines of punctuation alone do not count.
+    html, _ = built_docs
+    problems = []
+    for page in [*PATTERNS, "service", "cli"]:
+        blocks = CodeBlocks()
+        blocks.feed((html / f"{page}.html").read_text())
+        assert blocks.shown, f"{page}: no Python code shown"
+        seen, repeated = set(), []
+        for block in blocks.shown:
+            code = [line.strip() for line in block
+                    if any(character.isalnum() for character in line)]
+            runs = list(zip(code, code[1:], code[2:]))
+            for run in runs:
+                if run in seen or runs.count(run) > 1:
+                    repeated += [line for line in run if line not in repeated]
+            seen.update(runs)
+        if repeated:
+            problems.append(f"{page}: shown twice: {repeated}")
+        if 0 in blocks.folds:
+            problems.append(f"{page}: a fold without code")
+    assert not problems, "\n".join(problems)

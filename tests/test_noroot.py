@@ -1,8 +1,14 @@
 """A reader with no root and no sudo, as on a laptop with RabbitMQ in Docker:
-a user of its own, with its own copy of the repository, runs make there."""
+a user of its own, with its own copy of the repository, runs make there.
+
+Creating that user takes root: these tests are marked so (run.py leaves
+them out, and says so, when it runs without root). The last one runs the
+reader's whole make test, about as long as the system broker's lane: it runs
+when named, as make test RABBITMQ=noroot does."""
 import contextlib
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -22,7 +28,7 @@ from harness import ROOT
 READER = f"tutorial-reader-{os.getpid()}"
 VHOST = f"tutorial-noroot-{os.getpid()}"
 # Setting the reader up includes its .venv, from PyPI.
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(1800), pytest.mark.root]
 # A network of its own, up, where nothing listens: as with this machine's
 # broker stopped.
 OWN_NETWORK = ("unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
@@ -88,13 +94,15 @@ def make():
         subprocess.run(["chown", "-R", f"{READER}:", home], check=True, timeout=60)
         # Only what a reader's shell has; the machine's pip settings, for PyPI.
         env = {"PATH": f"{python_folder()}:/usr/local/bin:/usr/bin:/bin",
-               "LANG": "C.UTF-8",
+               "LANG": "C.UTF-8", "HOME": str(home),
                **{key: value for key, value in os.environ.items()
                   if key.startswith("PIP_")}}
 
-        def run(target, amqp_url=broker.SYSTEM_URL, network=True):
+        def run(target, amqp_url=broker.SYSTEM_URL, network=True, more=None,
+                timeout=600):
             result = as_reader("make", "-C", home / "tutorial", target,
-                               env={**env, "AMQP_URL": amqp_url}, timeout=600,
+                               env={**env, "AMQP_URL": amqp_url, **(more or {})},
+                               timeout=timeout,
                                prefix=() if network else OWN_NETWORK)
             output = result.stdout + result.stderr
             left = running(uid)
@@ -103,6 +111,7 @@ def make():
 
         status, output = run(".venv/installed")
         assert status == 0, output
+        run.home = home
         yield run
     finally:
         for pid, _ in running(uid):  # after a make that timed out
@@ -159,3 +168,24 @@ def test_as_root_nothing_is_started_for_a_url_naming_another_port():
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (f"broker system: no RabbitMQ answers at "
                              f"{broker.where(url)}.\n{broker.HOW}\n")
+
+
+@pytest.mark.reader
+def test_make_test_passes_as_a_user_without_root(make):
+    # As with RabbitMQ in Docker, the reader controls the broker without root:
+    # there with docker exec, here with the node's Erlang cookie in its home,
+    # which lets the rabbitmqctl behind Debian's wrapper (root only) reach it.
+    cookie = make.home / ".erlang.cookie"
+    shutil.copy("/var/lib/rabbitmq/.erlang.cookie", cookie)
+    shutil.chown(cookie, READER, READER)
+    cookie.chmod(0o400)
+    status, output = make("test", more={
+        "RABBITMQ": "system",
+        "RABBITMQCTL": "/usr/lib/rabbitmq/bin/rabbitmqctl"}, timeout=1500)
+    lines = output.splitlines()
+    assert status == 0, output
+    assert any(re.fullmatch(r"RabbitMQ [\d.]+: \d+ passed", line)
+               for line in lines), output
+    assert re.search(r"^total: \d+ passed, 0 failed$", output, re.M), output
+    # What needs root is said, not silently left out.
+    assert "Not run without root:" in output, output

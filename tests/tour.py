@@ -18,53 +18,69 @@ def say(label, line):
         print(f"[{label}] {line}" if label else line, flush=True)
 
 
+# Each pattern's function takes look: called while its consumers still run,
+# for a look at the broker from the same run (the transcripts).
+
+
 def producer(folder, *args, echo=say):
     status, _, errors = run(folder, "producer", *args, echo=echo, label="producer")
     if status != 0:
         sys.exit(f"{folder}/producer.py failed ({status}): {errors}")
 
 
-def basic(echo=say):
+def basic(echo=say, look=None):
     with Consumers("basic", [], echo=echo) as consumers:
         producer("basic", echo=echo)
         wait_total(consumers, "received$", 5)
+        if look:
+            look()
 
 
-def workers(echo=say):
+def workers(echo=say, look=None):
     with Consumers("workers", [], [], [], echo=echo) as consumers:
         producer("workers", echo=echo)
         wait_total(consumers, "done$", 15)
+        if look:
+            look()
 
 
-def pubsub(echo=say):
+def pubsub(echo=say, look=None):
     with Consumers("pubsub", [], [], [], echo=echo) as consumers:
         producer("pubsub", echo=echo)
         wait_total(consumers, "received$", 15)
+        if look:
+            look()
 
 
 ROUTING_BINDINGS = (["blue"], ["red"], ["red", "green"])
 TOPIC_BINDINGS = (["kern.*"], ["#.critical"])
 
 
-def routing(echo=say):
+def routing(echo=say, look=None):
     with Consumers("routing", *ROUTING_BINDINGS, echo=echo) as consumers:
         for key in ("blue", "red", "green"):
             producer("routing", key, echo=echo)
         wait_total(consumers, "received$", 20)
+        if look:
+            look()
 
 
-def topic(echo=say):
+def topic(echo=say, look=None):
     with Consumers("topic", *TOPIC_BINDINGS, echo=echo) as consumers:
         for key in ("kern.critical", "kern.info", "app.critical"):
             producer("topic", key, echo=echo)
         wait_total(consumers, "received$", 20)
+        if look:
+            look()
 
 
-def rpc(echo=say):
+def rpc(echo=say, look=None):
     with Consumers("rpc", [], [], echo=echo) as servers:
         for n in (10, 30):
             producer("rpc", str(n), echo=echo)
         wait_total(servers, "sent$", 2)
+        if look:
+            look()
 
 
 PATTERNS = {

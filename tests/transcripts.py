@@ -3,9 +3,17 @@
 Every transcript comes from a real run: the tour of each pattern, recorded
 terminal by terminal, and a few single commands. tests/test_docs.py runs them
 again and checks the files still match what the scripts print.
+
+They are recorded on RabbitMQ 4.3, the release readers run, at the address
+they use, localhost:5672: the system broker's app is stopped meanwhile, and
+a proxy on 5672 forwards to the 4.3 node, whose default virtual host is made
+afresh, so its listings hold only what the pages explain. Then the system
+broker (3.x) records what differs there, for the pages' "On RabbitMQ 3.x".
 """
+import contextlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -18,6 +26,7 @@ from pathlib import Path
 import broker
 import tour
 from harness import ROOT, Consumers, Script, run
+from proxy import Proxy
 
 OUT = ROOT / "docs" / "transcripts"
 CLOSED = "amqp://guest:guest@localhost:5999/%2F"
@@ -32,26 +41,32 @@ SINGLE = {
     "rpc/too-large": ("rpc", "producer", ["5000"], {}, True),
     "troubleshooting/not-running": (
         "basic", "consumer", [], {"AMQP_URL": CLOSED}, False),
+    # The broker's URL, with a wrong password (when run: BROKER may change).
     "troubleshooting/wrong-password": (
-        "basic", "consumer", [],
-        {"AMQP_URL": BROKER.url_with(password="wrong")}, False),
+        "basic", "consumer", [], {"AMQP_URL": "wrong password"}, False),
 }
 
 
-def record_tour(name):
-    """{terminal: lines} of one pattern's tour."""
+def record_tour(name, look=None):
+    """{terminal: lines} of one pattern's tour; with look, also "look": what
+    look() returned, called while the pattern's consumers still run."""
     terminals, lock = defaultdict(list), threading.Lock()
 
     def echo(label, line):
         with lock:
             terminals[label.replace(" ", "-")].append(line)
 
-    tour.PATTERNS[name][0](echo=echo)
+    def looked():
+        terminals["look"] = look()
+
+    tour.PATTERNS[name][0](echo=echo, look=look and looked)
     return dict(terminals)
 
 
 def record_single(name):
     folder, script, args, env, with_consumer = SINGLE[name]
+    if env.get("AMQP_URL") == "wrong password":
+        env = {"AMQP_URL": BROKER.url_with(password="wrong")}
     lines = []
     with Consumers(folder, *([[]] if with_consumer else [])):
         run(folder, script, *args, env=env, echo=lambda _, line: lines.append(line))
@@ -74,10 +89,28 @@ def normalize(lines):
     return Counter(result)
 
 
+def look(command):
+    """A look at the broker under test: the command as a reader types it,
+    ``sudo rabbitmqctl -q ARGS [| grep WORD]``, then what it printed."""
+    args, _, word = command.partition(" | grep ")
+    lines = BROKER.checked("-q", *shlex.split(args)).splitlines()
+    return [f"$ sudo rabbitmqctl -q {command}", *(line for line in lines
+                                                  if word in line)]
+
+
+def look_until(command, wanted, timeout=30):
+    """look(command) again until its output holds wanted (the broker's
+    counts for quorum queues lag a little); the last look."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = look(command)
+        if wanted(lines[1:]) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)  # poll the broker
+
+
 def rabbitmqctl(*args):
-    """The command as a reader types it, then what the broker under test said."""
-    return [f"$ sudo rabbitmqctl -q {' '.join(args)}",
-            *BROKER.checked("-q", *args).splitlines()]
+    return look(shlex.join(args))
 
 
 def inspecting():
@@ -94,10 +127,11 @@ def inspecting():
     return files
 
 
-def consumer_timeout(echo=None):
-    """A worker whose task outlives the consumer timeout, lowered to 3 s;
-    another worker gets the task. Returns (slow, fast), both ended."""
-    with BROKER.consumer_timeout("workers.tasks", 3000):
+def consumer_timeout(echo=None, shown=None):
+    """A worker whose task outlives the consumer timeout, lowered to 3 s
+    (shown gets how); another worker gets the task. Returns (slow, fast),
+    both ended."""
+    with BROKER.consumer_timeout("workers.tasks", 3000, shown):
         with Script("workers", "consumer", "--seconds", 10, label="slow",
                     echo=echo) as slow:
             slow.ready()
@@ -165,9 +199,11 @@ def troubles():
         ) for line in shell(Path(copy) / "workers", command)]
     with BROKER.connection() as connection:
         connection.channel().queue_purge("workers.tasks")  # "a task"
-    with BROKER.max_message_size(1_000_000):
+    with BROKER.max_message_size(1_000_000) as limit:
+        # 4.x reads its limit (16 MiB) only when it starts: a message over it.
+        size = 2_000_000 if limit < 2_000_000 else 17_000_000
         files["too-big"] = shell(
-            "workers", "python -c \"print('x' * 2_000_000)\" | "
+            "workers", f"python -c \"print('x' * {size:_})\" | "
             "python producer.py --stdin")
     return files
 
@@ -191,59 +227,96 @@ def pika_15():
     return {"pika-1.5": lines}
 
 
-def until(command, folder, wanted, timeout=30):
-    """shell(command) again until its output holds wanted (the broker's
-    counts for quorum queues lag a little); the last run."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = shell(folder, command)
-        if wanted(lines[1:]) or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.2)  # poll the broker
+# What each exchange pattern's page shows from the broker, taken in its
+# tour's run, while the consumers shown on the page run.
+TOUR_LOOKS = {name: f"list_bindings source_name destination_name routing_key "
+                    f"| grep {exchange}"
+              for name, exchange in (("pubsub", "pubsub.broadcast"),
+                                     ("routing", "routing.colors"),
+                                     ("topic", "topic.events"))}
 
 
 def looks():
     """A look at the broker at the moment each page teaches something."""
     files = {}
-    queues = "sudo rabbitmqctl -q list_queues name messages"
+    queues = "list_queues name messages"
     run("basic", "producer")  # no consumer running
-    files["basic/look"] = until(f"{queues} | grep basic", "basic",
-                                lambda out: out == ["basic.greetings\t5"])
+    files["basic/look"] = look_until(f"{queues} | grep basic",
+                                     lambda out: out == ["basic.greetings\t5"])
     with Consumers("basic", []) as (consumer,):
         consumer.wait_for(" received$", count=5)
     run("workers", "producer", "one", "two", "three")
     with Consumers("workers", ["--seconds", 10]) as (worker,):
         worker.wait_for("^one received$")
-        files["workers/look"] = until(
-            "sudo rabbitmqctl -q list_queues name messages_ready "
-            "messages_unacknowledged | grep workers", "workers",
+        files["workers/look"] = look_until(
+            "list_queues name messages_ready messages_unacknowledged | grep workers",
             lambda out: "workers.tasks\t2\t1" in out)
     with Consumers("workers", ["--seconds", 0]) as (worker,):
         worker.wait_for(" done$", count=3)  # the first, done again: redelivered
     run("workers", "producer", "poison")
     with Consumers("workers", ["--seconds", 0]) as (worker,):
         worker.wait_for("^poison failed$", count=4)
-        files["workers/dead-letter"] = until(
-            f"{queues} | grep workers", "workers",
-            lambda out: "workers.tasks.failed\t1" in out)
+        files["workers/dead-letter"] = look_until(
+            f"{queues} | grep workers", lambda out: "workers.tasks.failed\t1" in out)
     with BROKER.connection() as connection:
         connection.channel().queue_purge("workers.tasks.failed")
-    bindings = "sudo rabbitmqctl -q list_bindings source_name routing_key | grep "
-    for folder, exchange, argsets in (
-            ("pubsub", "pubsub.broadcast", [[], [], []]),
-            ("routing", "routing.colors", tour.ROUTING_BINDINGS),
-            ("topic", "topic.events", tour.TOPIC_BINDINGS)):
-        with Consumers(folder, *argsets):
-            files[f"{folder}/look"] = shell(folder, f"{bindings}{exchange}")
+    # RPC: a client waits for its answer, with no server yet. Its request
+    # waits in rpc.fibonacci; no queue waits for the reply (direct reply-to).
+    terminals = defaultdict(list)
+
+    def echo(label, line):
+        terminals[label].append(line)
+
+    with Script("rpc", "producer", "30", label="client", echo=echo) as client:
+        client.wait_for(r"^fib\(30\) sent$")
+        files["rpc/look"] = look_until(
+            "list_queues name messages consumers",
+            # The other queues' counts lag behind the earlier runs a little.
+            lambda out: sorted(line.endswith("\t0\t0") for line in out[1:])
+            == [False, *[True] * (len(out) - 2)] and "rpc.fibonacci\t1\t0" in out)
+        with Consumers("rpc", [], echo=echo) as (_server,):
+            client.wait_for(r"^fib\(30\) = 832040 received$")
+            client.wait(30)
+    files["rpc/look-client"] = terminals["client"]
+    files["rpc/look-server"] = terminals["consumer"]
     return files
 
 
 def versions():
     """The brokers the transcripts ran on, for the pages to say so."""
-    recorded = BROKER.version()
-    checked = " and ".join(broker.named(name).version() for name in ("system", "4.3"))
-    return [f".. |recorded-on| replace:: RabbitMQ {recorded}",
-            f".. |tested-on| replace:: RabbitMQ {checked}"]
+    system, latest = (broker.named(name).version() for name in ("system", "4.3"))
+    return [f".. |recorded-on| replace:: RabbitMQ {latest}",
+            f".. |recorded-on-3x| replace:: RabbitMQ {system}",
+            f".. |tested-on| replace:: RabbitMQ {system} and {latest}"]
+
+
+@contextlib.contextmanager
+def at_readers_address():
+    """BROKER is RabbitMQ 4.3, at localhost:5672, in a default virtual host
+    made afresh: the system broker's app stops meanwhile, and a proxy on
+    5672 forwards to the 4.3 node. The scripts run with no AMQP_URL."""
+    global BROKER
+    system, node = broker.named("system"), broker.named("4.3")
+    for each in (system, node):
+        each.ensure()
+    node.checked("delete_vhost", "/")
+    node.checked("add_vhost", "/")
+    node.checked("set_permissions", "-p", "/", "guest", ".*", ".*", ".*")
+    url, was = os.environ.pop("AMQP_URL", None), BROKER
+    system.checked("stop_app")
+    try:
+        proxy = Proxy("127.0.0.1", node.ports().pop(), listen=5672)
+        node.url, BROKER = broker.SYSTEM_URL, node
+        try:
+            yield
+        finally:
+            proxy.close()
+    finally:
+        BROKER = was
+        system.checked("start_app")
+        system.checked("await_startup")
+        if url is not None:
+            os.environ["AMQP_URL"] = url
 
 
 def excerpt(log, label, moment, before=4, after=12):
@@ -327,30 +400,44 @@ def write(path, lines):
     path.write_text("\n".join(lines) + "\n")
 
 
+def timeout_run(name):
+    """The consumer timeout run on BROKER, as the workers page shows it."""
+    terminals, lowered = defaultdict(list), []
+    consumer_timeout(echo=lambda label, line: terminals[label].append(line),
+                     shown=lowered)
+    write(OUT / "workers" / f"timeout-lowered{name}.txt", lowered)
+    write(OUT / "workers" / f"timeout{name}.txt", terminals["slow"])
+    if not name:  # on 3.x the task comes back the same way
+        write(OUT / "workers" / "timeout-fast.txt", terminals["consumer"])
+
+
 def main(args):
-    if args == ["cluster"]:  # make transcripts-cluster: this page only
+    """make transcripts: every page's runs; "pages": all but the cluster
+    page's; "cluster": that page's only (make transcripts-cluster)."""
+    if args != ["cluster"]:
+        for name, lines in deprecated().items():
+            write(OUT / "troubleshooting" / f"{name}.txt", lines)
+        write(OUT / "versions.rst", versions())
+        with at_readers_address():
+            for name in tour.PATTERNS:
+                command = TOUR_LOOKS.get(name)
+                for terminal, lines in record_tour(
+                        name, command and (lambda command=command: look(command))
+                        ).items():
+                    write(OUT / name / f"{terminal}.txt", lines)
+            for name in SINGLE:
+                write(OUT / f"{name}.txt", record_single(name))
+            for name, lines in inspecting().items():
+                write(OUT / "inspecting" / f"{name}.txt", lines)
+            timeout_run("")
+            for name, lines in looks().items():
+                write(OUT / f"{name}.txt", lines)
+            for name, lines in {**troubles(), **pika_15()}.items():
+                write(OUT / "troubleshooting" / f"{name}.txt", lines)
+        timeout_run("-3.x")  # on the system broker, RabbitMQ 3.x
+    if args != ["pages"]:
         for name, lines in cluster().items():
             write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
-        return
-    for name in tour.PATTERNS:
-        for terminal, lines in record_tour(name).items():
-            write(OUT / name / f"{terminal}.txt", lines)
-    for name in SINGLE:
-        write(OUT / f"{name}.txt", record_single(name))
-    for name, lines in inspecting().items():
-        write(OUT / "inspecting" / f"{name}.txt", lines)
-    lines = []
-    consumer_timeout(echo=lambda label, line: label == "slow" and lines.append(line))
-    write(OUT / "workers" / "timeout.txt", lines)
-    for name, lines in deprecated().items():
-        write(OUT / "troubleshooting" / f"{name}.txt", lines)
-    for name, lines in looks().items():
-        write(OUT / f"{name}.txt", lines)
-    for name, lines in {**troubles(), **pika_15()}.items():
-        write(OUT / "troubleshooting" / f"{name}.txt", lines)
-    write(OUT / "versions.rst", versions())
-    for name, lines in cluster().items():
-        write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
     print(f"transcripts written to {OUT.relative_to(ROOT)}", file=sys.stderr)
 
 

@@ -137,8 +137,9 @@ def explain(error):
     if isinstance(error, exceptions.StreamLostError):
         return f"lost the connection to RabbitMQ at {where}"
     if isinstance(error, exceptions.NackError):
+        # Other queues it was routed to may have it (a fanout, say).
         return ("RabbitMQ refused the message: a queue it was routed to is full, "
-                "or on a node that is down; it was not sent")
+                "or on a node that is down, so not every queue has it")
     if isinstance(error, exceptions.UnroutableError):
         return "no queue took the message; it was not sent"
     if isinstance(error, Cancelled):

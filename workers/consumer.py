@@ -30,9 +30,11 @@ class Consumer(Queue):
 
     def start_work_thread(self):
         # One work thread, so that this one keeps answering the broker's
-        # heartbeats however long a task takes. Tasks wait for it in order:
-        # prefetch 1 should mean one at a time, but a broker may send the
-        # next before a rejected task has left.
+        # heartbeats however long a task takes. Tasks wait for it in a deque
+        # (queue.py hides the standard queue module here), in order:
+        # prefetch 1 should mean one at a time, but RabbitMQ 3.10 sent the
+        # next task while a poison task it had just dead-lettered was still
+        # counted, and a single slot lost it.
         self.tasks = collections.deque()
         self.handed = threading.Condition()
         threading.Thread(target=self.work_thread, daemon=True).start()
