@@ -180,7 +180,7 @@ def bench_send(version):
             "bare pika", bare, goal=0.9,
             figure=(f"{folder}-confirmed", "sent, confirmed (base class), messages/s"))
         rate(version, (f"{folder}-unconfirmed",
-                       "sent, unconfirmed (bare pika), messages/s"),
+                       "sent, no confirms (plain pika), messages/s"),
              sender(folder, exchange, kind, key, n=5000, confirms=False)[1])
         purge("basic.greetings")
     for size, label in ((16, "16 B"), (1024, "1 KB"), (65536, "64 KB"),
@@ -251,7 +251,7 @@ def bench_workers_send(version):
         goal=0.9, figure=("workers-confirmed",
                           "sent, confirmed and persistent (base class), tasks/s"))
     rate(version, ("workers-unconfirmed",
-                   "sent, persistent, unconfirmed (bare pika), tasks/s"),
+                   "sent, persistent, no confirms (plain pika), tasks/s"),
          lambda: task_sender(False, True, mandatory=True)(5000))
     row(version, "floor: publish unconfirmed and transient vs confirmed and "
         "persistent, messages/s", "unconfirmed", task_sender(False, False),
@@ -712,8 +712,8 @@ def main(args):
     machine = (f"{os.cpu_count()} cores, Python {platform.python_version()}, "
                f"pika {pika.__version__}, {platform.system()} {platform.machine()}; "
                f"each figure the median of {RUNS} runs, each ratio of {RUNS} "
-               f"interleaved runs, (lowest-highest) beside it; "
-               f"{time.perf_counter() - started:.0f} s")
+               f"interleaved runs, (lowest-highest) beside it; the whole "
+               f"measure took {time.perf_counter() - started:.0f} s")
     print("\n".join([machine, "", *(f"{what}: {'  '.join(values)}"
                                     for _, what, values in figures(versions)),
                       "", *table(versions, verdicts=True)]))

@@ -17,7 +17,7 @@ import time
 import cluster as three_nodes
 from harness import Script, bodies, matching, until, wait_total
 
-TASKS = 200  # tasks the producer sends; the node dies while they flow
+TASKS = 200  # about the tasks the producer sends; the node dies as they flow
 AHEAD = 8  # tasks sent but not yet done, at most, while they flow
 FIB = [0, 1]
 while len(FIB) < 100:
@@ -94,6 +94,7 @@ def workers(cluster, echo=None):
             feeder.join(300)
             assert producer.wait(120) == 0, producer.stderr
             sent = set(bodies(producer.stdout, "sent"))
+            assert sent == {f"task {i}" for i in range(len(sent))}, "not all sent"
             done = wait_until_done(team, sent)
         # Left the outage: the node is back, with three replicas again.
         return {
@@ -120,17 +121,19 @@ def workers(cluster, echo=None):
 
 
 def feed_tasks(feed, team, killed):
-    """Write TASKS tasks to the producer, a few ahead of the workers, no
-    more: they are flowing, not all queued, when the node dies. The second
-    half waits for the kill (the event killed), however long it takes on a
-    busy machine: tasks flow after it too."""
+    """Write tasks to the producer, a few ahead of the workers, no more:
+    they are flowing, not all queued, when the node dies. Until the kill
+    (the event killed), however long it takes on a busy machine; then
+    TASKS // 2 more, which flow after it."""
+    i, last = 0, None
     try:
-        for i in range(TASKS):
-            if i == TASKS // 2:
-                killed.wait(300)
+        while last is None or i < last:
+            if last is None and killed.is_set():
+                last = i + TASKS // 2
             wait_total(team, r" done$", i - AHEAD, timeout=120)
             feed.write(f"task {i}\n")
             feed.flush()
+            i += 1
     finally:
         feed.close()
 

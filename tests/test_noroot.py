@@ -32,6 +32,9 @@ pytestmark = [pytest.mark.timeout(1800), pytest.mark.root]
 # A network of its own, up, where nothing listens: as with this machine's
 # broker stopped.
 OWN_NETWORK = ("unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
+NETWORK = {"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE",
+           "CURL_CA_BUNDLE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy",
+           "http_proxy", "no_proxy"}
 # What ensure() prints when it starts or installs a broker.
 STARTING = ("Starting RabbitMQ", "starting it", "Installing RabbitMQ")
 
@@ -43,13 +46,15 @@ def as_reader(*args, env=None, timeout=60, prefix=()):
 
 
 def running(uid):
-    """The command lines of the processes uid runs."""
+    """The command lines of the processes uid runs (not those that have
+    ended, and wait only for their parent to read their status)."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError, StopIteration):  # ended meanwhile
-            uids = next(line for line in status.read_text().splitlines()
-                        if line.startswith("Uid:"))
-            if int(uids.split()[1]) == uid:
+        with contextlib.suppress(OSError, KeyError):  # ended meanwhile
+            fields = dict(line.split(":", 1)
+                          for line in status.read_text().splitlines())
+            if (int(fields["Uid"].split()[0]) == uid
+                    and fields["State"].split()[0] not in ("Z", "X")):
                 command = (status.parent / "cmdline").read_bytes()
                 found.append((int(status.parent.name),
                               command.replace(b"\0", b" ").decode().strip()))
@@ -92,11 +97,12 @@ def make():
     try:
         copy_repository(home / "tutorial")
         subprocess.run(["chown", "-R", f"{READER}:", home], check=True, timeout=60)
-        # Only what a reader's shell has; the machine's pip settings, for PyPI.
+        # Only what a reader's shell has; the machine's settings for reaching
+        # PyPI and npm (pip's, and the certificates its network needs).
         env = {"PATH": f"{python_folder()}:/usr/local/bin:/usr/bin:/bin",
                "LANG": "C.UTF-8", "HOME": str(home),
                **{key: value for key, value in os.environ.items()
-                  if key.startswith("PIP_")}}
+                  if key.startswith(("PIP_", "NPM_CONFIG_")) or key in NETWORK}}
 
         def run(target, amqp_url=broker.SYSTEM_URL, network=True, more=None,
                 timeout=600):

@@ -135,7 +135,7 @@ def consumer_timeout(echo=None, shown=None):
         with Script("workers", "consumer", "--seconds", 10, label="slow",
                     echo=echo) as slow:
             slow.ready()
-            run("workers", "producer", "long task")
+            run("workers", "producer", "long task", echo=echo, label="producer")
             slow.wait_for("^long task received$")
             with Consumers("workers", ["--seconds", 0], echo=echo) as (fast,):
                 slow.wait_until(lambda: slow.stderr, 90, "consumer timeout line")
@@ -253,11 +253,18 @@ def looks():
             lambda out: "workers.tasks\t2\t1" in out)
     with Consumers("workers", ["--seconds", 0]) as (worker,):
         worker.wait_for(" done$", count=3)  # the first, done again: redelivered
-    run("workers", "producer", "poison")
-    with Consumers("workers", ["--seconds", 0]) as (worker,):
+    poison = defaultdict(list)
+
+    def failing(label, line):
+        poison[label].append(line)
+
+    run("workers", "producer", "poison", echo=failing)
+    with Consumers("workers", ["--seconds", 0], echo=failing) as (worker,):
         worker.wait_for("^poison failed$", count=4)
         files["workers/dead-letter"] = look_until(
             f"{queues} | grep workers", lambda out: "workers.tasks.failed\t1" in out)
+    files["workers/poison-producer"] = poison["producer"]
+    files["workers/poison"] = poison["consumer"]
     with BROKER.connection() as connection:
         connection.channel().queue_purge("workers.tasks.failed")
     # RPC: a client waits for its answer, with no server yet. Its request
@@ -409,6 +416,7 @@ def timeout_run(name):
     write(OUT / "workers" / f"timeout{name}.txt", terminals["slow"])
     if not name:  # on 3.x the task comes back the same way
         write(OUT / "workers" / "timeout-fast.txt", terminals["consumer"])
+        write(OUT / "workers" / "timeout-producer.txt", terminals["producer"])
 
 
 def main(args):
