@@ -130,11 +130,24 @@ def check_url(url):
                    "amqp://user:password@host:5672/%2F")
 
 
+def disrupts(args):
+    """True for a rabbitmqctl command that acts on the whole node: stopping
+    it, an alarm, a setting every virtual host shares."""
+    command = str(args[0]) if args else ""
+    return (command in ("stop_app", "start_app", "stop", "shutdown", "reset",
+                        "set_vm_memory_high_watermark", "set_disk_free_limit")
+            or (command == "eval" and "set_env" in " ".join(map(str, args))))
+
+
 class Broker:
     def __init__(self, name, url, ctl, as_is=False):
         # ctl: the rabbitmqctl command line, run as root unless as_is.
         self.name, self.url, self.ctl_prefix, self.as_is = name, url, ctl, as_is
         self.ctl_calls = 0  # how often rabbitmqctl ran: the tests' teardown
+        # Whether other runs may be using the node meanwhile: then nothing
+        # may stop it, raise an alarm or change a node-wide setting (run.py
+        # runs the tests marked alone when nothing else does; conftest.py).
+        self.shared = False
 
     def url_with(self, password=None, query=None, vhost=None, port=None):
         """This broker's URL with another password, query, virtual host or
@@ -175,6 +188,9 @@ class Broker:
         if self.ctl_prefix is None:
             raise Fail(f"cannot control the broker at {where(self.url)}: "
                        "rabbitmqctl works only on brokers this machine runs")
+        if self.shared and disrupts(args):
+            raise Fail(f"rabbitmqctl {' '.join(map(str, args))} would disturb "
+                       "the other runs on this node: mark the test alone")
         self.ctl_calls += 1
         line, how = [*self.ctl_prefix, *args], dict(capture_output=True, text=True,
                                                      timeout=timeout)
@@ -356,12 +372,16 @@ class Chroot(Broker):
         super().__init__("4.3", "amqp://guest:guest@127.0.0.1:5673/%2F",
                          [*self.AS_RABBITMQ, "rabbitmqctl"])
 
-    def ensure(self):
+    def prepare(self):
+        """The chroot, ready for a node to start (this one, or the cluster's)."""
         if not (CHROOT / ".ready").exists():
             self.provision()
         # The node reads its memory use from /proc.
         if subprocess.run(["mountpoint", "-q", CHROOT / "proc"]).returncode:
             as_root("mount", "-t", "proc", "proc", CHROOT / "proc", check=True)
+
+    def ensure(self):
+        self.prepare()
         super().ensure()
 
     def start(self):
@@ -415,8 +435,14 @@ def named(name):
 
 
 def under_test():
-    """The broker the tests run against: RABBITMQ names it (default system)."""
-    return named(os.environ.get("RABBITMQ", "system"))
+    """The broker the tests run against: RABBITMQ names it (default system);
+    AMQP_URL, if it names the same node, says in which virtual host."""
+    found = named(os.environ.get("RABBITMQ", "system"))
+    given = os.environ.get("AMQP_URL")
+    if given and found.name != "system" and (
+            Broker("given", given, None).ports() == found.ports()):
+        found.url = given  # run.py's lanes, side by side on one node
+    return found
 
 
 def main(args):

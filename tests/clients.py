@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import broker
+
 TESTS = Path(__file__).resolve().parent
 PACKAGES = {"amqp-publish": "amqp-tools", "node": "nodejs", "npm": "npm",
             "/usr/bin/chromium": "chromium",
@@ -32,9 +34,11 @@ def ensure():
             sys.exit(f"the tests need {', '.join(packages)}: "
                      f"sudo apt-get install {' '.join(packages)}")
         print(f"Installing {', '.join(packages)} from Debian's packages...", flush=True)
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        try:  # quietly, unless it fails
+            broker.step("apt-get", "update", "-qq")
+            broker.step("apt-get", "install", "-y", "-qq", *packages)
+        except broker.Fail as error:
+            sys.exit(str(error))
     if not all((TESTS / "node_modules" / name).is_dir() for name in NODE_MODULES):
         print(f"Installing {', '.join(NODE_MODULES)} from npm...", flush=True)
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(TESTS)],

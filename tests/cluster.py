@@ -113,7 +113,9 @@ class Cluster(broker.Broker):
         """Start the cluster unless it runs; True if this call started a node.
         A node that is down is started again and rejoins; a cluster that
         cannot form is made anew."""
-        Chroot().ensure()  # the packages, and /proc mounted in the chroot
+        # The packages, and /proc mounted in the chroot; not the 4.3 node,
+        # whose tests may have stopped it meanwhile (run.py).
+        Chroot().prepare()
         if self.formed():
             return False
         joined = all((CHROOT / f"var/lib/rabbitmq/mnesia/{node.node}").exists()

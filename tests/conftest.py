@@ -46,6 +46,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "offline: needs no broker")
     config.addinivalue_line("markers", "cluster: needs the three-node cluster")
     config.addinivalue_line("markers", "root: needs root (creates a user)")
+    config.addinivalue_line("markers", "once: checks make's own set-up, whatever "
+                            "the broker: run.py runs it on the system broker only")
+    config.addinivalue_line("markers", "alone: stops the broker, raises an alarm or "
+                            "changes a node-wide setting: runs when no other run "
+                            "uses that broker (run.py)")
     config.addinivalue_line("markers", "reader: runs make test as a user without "
                             "root (the noroot lane only)")
 
@@ -140,22 +145,29 @@ def wait_depth(queue, count, timeout=15):
                   f"{queue} holding {count} messages")
 
 
-def our_connections():
-    """How many connections to the broker the tests' own process holds open
-    (the scripts it started have ended: leave_as_found checks that first).
-    Other runs on the same broker, side by side, do not count."""
+def connections_of(pid="self"):
+    """The local ports of the connections to the broker that process pid
+    holds open: as the broker lists them (peer_port), without asking it."""
     inodes = set()
-    for fd in Path("/proc/self/fd").iterdir():
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
         with contextlib.suppress(OSError):  # closed meanwhile, by a thread
             inodes.add(os.readlink(fd).removeprefix("socket:[").rstrip("]"))
-    count = 0
+    ports = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as rows:
             for fields in map(str.split, list(rows)[1:]):
                 # 01: established, to one of the broker's ports.
-                count += (fields[3] == "01" and fields[9] in inodes
-                          and int(fields[2].rsplit(":", 1)[1], 16) in BROKER.ports())
-    return count
+                if (fields[3] == "01" and fields[9] in inodes
+                        and int(fields[2].rsplit(":", 1)[1], 16) in BROKER.ports()):
+                    ports.add(str(int(fields[1].rsplit(":", 1)[1], 16)))
+    return ports
+
+
+def our_connections():
+    """How many connections to the broker the tests' own process holds open
+    (the scripts it started have ended: leave_as_found checks that first).
+    Other runs on the same broker, side by side, do not count."""
+    return len(connections_of())
 
 
 def vhost_connections():
@@ -230,7 +242,12 @@ def leave_as_found(request):
         for queue in leftover:
             take(queue)
     calls = BROKER.ctl_calls
-    yield
+    # Others may use this node meanwhile, unless the test is marked alone.
+    BROKER.shared = not request.node.get_closest_marker("alone")
+    try:
+        yield
+    finally:
+        BROKER.shared = False
     check_scripts_ended()
     # A script just stopped may take a moment to leave the broker.
     try:

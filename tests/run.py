@@ -13,8 +13,9 @@ system broker is among them):
   started it).
 * ``pythons``: the tests that run the scripts (each pattern end to end,
   Ctrl+C, bad input) on each CPython from 3.9 to 3.13 this machine has.
-* ``pika``: the same on the oldest and newest pika requirements.txt admits,
-  and on the coming release.
+* ``pika``: the same on the oldest pika requirements.txt admits and on the
+  coming release, each on a Python of its own (PIKAS); the newest admitted
+  is the one make test itself runs on.
 * ``windows``: the scripts' Ctrl+C tests on a Python whose signal module
   lacks what Windows lacks (windows/sitecustomize.py).
 * ``noroot``: make test RABBITMQ=system as a user without root, created for
@@ -24,11 +25,19 @@ system broker is among them):
 Without root, the tests that need it (they create a user) are left out, in
 a line that says so.
 
-The last three run side by side on the system broker, each in a virtual
-host of its own, while the cluster's run. Each lane's output goes to a log;
-a lane that fails, runs fewer tests than it collected, or is cut short
+The lanes run side by side, six at a time, and the cluster's beside them.
+A broker this run controls (system, 4.3) is tested in three parts: the
+tests marked ``alone`` (they stop it, block it or change a setting of the
+whole node) with nothing else on it; then, or before, the scripts' tests in
+a virtual host of their own beside the rest. The script lanes run beside
+a broker's shared part, each in a virtual host of its own: Python 3.12 and
+newer on 4.3, the others on the system broker. The script
+tests of make test's own Python and pika are not run again: their lines
+count them in the offline and system lanes. Each lane's output goes to a
+log; a lane that fails, runs fewer tests than it collected, or is cut short
 fails the run, in a line that names it, followed by the end of its log.
 """
+import functools
 import glob
 import hashlib
 import json
@@ -48,9 +57,14 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 VENVS = broker.CACHE / "rabbitmq-tutorial" / "venvs"
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
-# The pika releases to test beside the newest: the oldest admitted, and the
-# coming one.
-PIKAS = ["1.3.0", "1.5.0rc1"]
+# The pika releases to test beside the newest, each on a Python of its own:
+# the oldest admitted on the oldest Python, the coming one on a recent one.
+PIKAS = {"1.3.0": "3.9", "1.5.0rc1": "3.12"}
+# How many lanes run at once.
+LANES = 6
+# The script lanes of this Python and newer run on 4.3, the others on the
+# system broker: each beside the other broker's outages.
+NEWER = (3, 12)
 SCRIPTS = [f"test_{name}.py" for name in
            ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli")]
 CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py"]
@@ -95,7 +109,19 @@ def lane(label, python, files, selection, env, extra=()):
     print(f"{line} ({time.monotonic() - started:.0f} s)", flush=True)
     if problem or counts[1]:
         print("".join(log.read_text().splitlines(keepends=True)[-60:]), flush=True)
-    return label, counts, problem
+    return Result(label, counts, problem, outcomes)
+
+
+class Result:
+    """A lane's end: its label, [passed, failed, skipped], what went wrong,
+    {test: outcome}; same_as: the lane it repeats the line of, if any."""
+
+    def __init__(self, label, counts, problem, outcomes, same_as=None):
+        self.label, self.counts, self.problem = label, counts, problem
+        self.outcomes, self.same_as = outcomes, same_as
+
+    def failed(self):
+        return bool(self.problem or self.counts[1])
 
 
 def summary(label, counts, problem):
@@ -178,39 +204,71 @@ class VirtualHost:
             self.system.checked("delete_vhost", self.name)
 
 
-def side_lanes(names):
-    """The script lanes: {python: [labels]}, and the Ctrl+C lane's python.
-    A Python and a pika release met in one interpreter run once, under
-    both labels."""
-    found = {}
+def side_lanes(names, derived):
+    """The script lanes: [(python, [labels])]. Each pika release runs on a
+    Python of its own (PIKAS), one lane under both labels; the Python and
+    pika of make test itself are the main lanes' (derived: their labels)."""
+    here = sys.version.split()[0]
+    pythons = {}
     if "pythons" in names:
         for minor in PYTHONS:
             there = interpreter(minor)
             if there is None:
                 print(f"Python {minor}: not on this machine, not tested", flush=True)
-                continue
-            python = (sys.executable if sys.version.split()[0] == there[1]
-                      else venv(there[0], there[1], requirements()))
-            found.setdefault(python, []).append(f"Python {there[1]}")
+            else:
+                pythons[minor] = there
+    found = []
     if "pika" in names:
-        for release in [None, *PIKAS]:  # None: the newest admitted
-            python = sys.executable if release is None else venv(
-                sys.executable, sys.version.split()[0], requirements(release))
-            found.setdefault(python, []).append(f"pika {installed_pika(python)}")
+        for release, minor in PIKAS.items():
+            there = pythons.get(minor, (sys.executable, here))
+            python = venv(*there, requirements(release))
+            labels = [f"pika {installed_pika(python)}"]
+            if minor in pythons:
+                labels.insert(0, f"Python {pythons.pop(minor)[1]}")
+            found.append((python, labels))
+        derived.append(f"pika {installed_pika(sys.executable)}")
+    for path, version in pythons.values():
+        if version == here:
+            derived.insert(0, f"Python {version}")
+        else:
+            found.append((venv(path, version, requirements()), [f"Python {version}"]))
     return found
 
 
-def run_side(labels, python, system, extra, files=SCRIPTS, env=None):
-    """A lane on the system broker, in a virtual host of its own; its result
-    under each of its labels."""
-    vhost = VirtualHost(system, "tests-" + re.sub(r"\W+", "-", labels[0]).strip("-"))
+def in_vhost(labels, python, on, extra, files=SCRIPTS, env=None,
+             selection="not cluster"):
+    """A lane on broker on, in a virtual host of its own; its result under
+    each of its labels."""
+    vhost = VirtualHost(on, "tests-" + re.sub(r"\W+", "-", labels[0]).strip("-"))
     try:
-        label, counts, problem = lane(
-            labels[0], python, files, "not cluster",
-            {"RABBITMQ": "system", "AMQP_URL": vhost.url, **(env or {})}, extra)
+        result = lane(labels[0], python, files, selection,
+                      {"RABBITMQ": on.name, "AMQP_URL": vhost.url, **(env or {})},
+                      extra)
     finally:
         vhost.close()
-    return [(label, counts, problem), *((other, counts, None) for other in labels[1:])]
+    return [result, *(Result(other, result.counts, None, {}, same_as=result)
+                      for other in labels[1:])]
+
+
+def scripts_in(label, lanes):
+    """The script lanes' tests as the main lanes ran them, under label."""
+    outcomes = {test: outcome for each in lanes for test, outcome
+                in each.outcomes.items() if Path(test.split("::")[0]).name in SCRIPTS}
+    counts = [sum(outcome == kind for outcome in outcomes.values())
+              for kind in ("passed", "failed", "skipped")]
+    problem = next((f"in {each.label}: {each.problem}" for each in lanes
+                    if each.problem), None)
+    return Result(label, counts, problem, outcomes, same_as=lanes)
+
+
+def one_line(label, parts):
+    """The parts of a broker's lane, as one result."""
+    outcomes = {test: outcome for each in parts for test, outcome
+                in each.outcomes.items()}
+    counts = [sum(column) for column in zip(*(each.counts for each in parts))]
+    problems = [f"{each.label.split(', ')[-1]}: {each.problem}"
+                for each in parts if each.problem]
+    return Result(label, counts, "; ".join(problems) or None, outcomes)
 
 
 def main(names, extra):
@@ -229,47 +287,105 @@ def main(names, extra):
     for each in brokers:
         if each.name != "cluster":
             ensure(each)
-    system = broker.named("system")
-    side = [pool_args for pool_args in side_lanes(names).items()]
-    if side or "windows" in names or "noroot" in names:
+    system = next((each for each in brokers if each.name == "system"), None)
+    # The lanes of make test's own Python and pika are the main lanes: no
+    # lane runs their tests again, when the offline and system lanes run.
+    derived = []
+    side = side_lanes(names, derived)
+    if derived and not ("offline" in names and system and system.ctl_prefix):
+        side.append((sys.executable, derived))
+        derived = []
+    if not system and (side or {"windows", "noroot"} & set(names)):
+        system = broker.named("system")
         ensure(system)
     clients.ensure()
     print(f"Each lane's output: {LOGS}", flush=True)
     figures = LOGS / "figures.txt"
-    results = []
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        # The full lanes, one per broker, side by side with the offline one.
-        first = []
-        if "offline" in names:
-            first.append(pool.submit(lane, "Without a broker", sys.executable, [],
-                                     "offline" + not_root, {}, extra))
-        for each in brokers:
-            if each.name != "cluster":
-                first.append(pool.submit(
-                    lane, f"RabbitMQ {each.version()}", sys.executable, [],
-                    "not offline and not cluster and not reader" + not_root,
-                    {"RABBITMQ": each.name, "AMQP_URL": each.url,
-                     "TEST_FIGURES": str(figures)}, extra))
-        results += [future.result() for future in first]
-        if "noroot" in names:  # alone: it stops the system broker's app
-            results.append(lane(
-                "As a user without root: make test RABBITMQ=system",
-                sys.executable, ["test_noroot.py"], "reader",
-                {"RABBITMQ": "system", "AMQP_URL": system.url}, extra))
-        # Then the script lanes on the system broker, while the cluster runs.
-        later = [pool.submit(run_side, labels, python, system, extra)
-                 for python, labels in side]
-        if "windows" in names:
-            # Not the blocked producer's test: its alarm would block every lane.
-            later.append(pool.submit(
-                run_side, ["Without POSIX signals, as on Windows"], sys.executable,
-                system, [*extra, "-k", "(signal or ctrl_c) and not blocked_producer"],
-                files=CTRL_C, env={"PYTHONPATH": str(TESTS / "windows")}))
+    tests = "not offline and not cluster and not reader" + not_root
+    others = sorted(path.name for path in TESTS.glob("test_*.py")
+                    if path.name not in SCRIPTS)
+
+    part_of = {}  # a part's label: the broker whose line it counts in
+
+    def on_broker(each, part, files=(), selection=""):
+        label = f"RabbitMQ {each.version()}" + (f", {part}" if part else "")
+        if each is not system:
+            selection += " and not once"
+        if part:
+            part_of[label] = each
+        if part == "the scripts' tests":  # beside the rest: in a vhost
+            return functools.partial(in_vhost, [label], sys.executable, each, extra,
+                                     files, {"TEST_FIGURES": str(figures)},
+                                     tests + selection)
+        return functools.partial(lane, label, sys.executable, files,
+                                 tests + selection,
+                                 {"RABBITMQ": each.name, "AMQP_URL": each.url,
+                                  "TEST_FIGURES": str(figures)}, extra)
+
+    # Each chain is stages run in turn, the lanes of a stage side by side.
+    # A broker this run controls has three parts: the tests that stop or
+    # block it (marked alone), with nothing else on it; its scripts' tests,
+    # in a virtual host of their own, beside the rest. The system broker's
+    # alone part comes first, 4.3's last, so that one waits out its outages
+    # while the other is busy. A broker reached by URL only has one lane;
+    # the cluster, one of its own, from the start.
+    split = [each for each in brokers if each.ctl_prefix and each.name != "cluster"]
+    chains = {}
+    for each in brokers:
+        if each in split:
+            alone = [on_broker(each, "stopped and blocked", (), " and alone")]
+            shared = [on_broker(each, "the rest", others, " and not alone"),
+                      on_broker(each, "the scripts' tests", SCRIPTS)]
+            chains[each.name] = ([alone, shared] if each.name == "system"
+                                 else [shared, alone])
+        elif each.name != "cluster":
+            chains[each.name] = [[on_broker(each, "")]]
+    if "offline" in names:
+        chains["offline"] = [[functools.partial(
+            lane, "Without a broker", sys.executable, [], "offline" + not_root, {},
+            extra)]]
+    # The other Pythons and pikas, each in a virtual host of its own beside
+    # a broker's shared lanes: the newer ones on 4.3, where there is one,
+    # the older on the system broker; and there, the Ctrl+C tests without
+    # POSIX signals.
+    newest = next((each for each in split if each.name == "4.3"), None)
+    for python, labels in side:
+        version = re.fullmatch(r"Python (\d+)\.(\d+)\..*", labels[0])
+        newer = version and tuple(map(int, version.groups())) >= NEWER
+        on = newest if newest and newer else system
+        chains.setdefault(on.name, [[]])[-1 if on is system else 0].append(
+            functools.partial(in_vhost, labels, python, on, extra))
+    if "windows" in names:
+        chains.setdefault("system", [[]])[-1].append(functools.partial(
+            in_vhost, ["Without POSIX signals, as on Windows"], sys.executable,
+            system, [*extra, "-k", "signal or ctrl_c"], CTRL_C,
+            {"PYTHONPATH": str(TESTS / "windows")}, "not cluster and not alone"))
+    if "noroot" in names:  # it stops the system broker's app: after the rest
+        chains.setdefault("system", []).append([functools.partial(
+            lane, "As a user without root: make test RABBITMQ=system",
+            sys.executable, ["test_noroot.py"], "reader",
+            {"RABBITMQ": "system", "AMQP_URL": system.url}, extra)])
+
+    def listed(run):
+        result = run()
+        return result if isinstance(result, list) else [result]
+
+    def in_turn(stages):
+        done = []
+        for stage in stages:
+            for future in [pool.submit(listed, run) for run in stage]:
+                done += future.result()
+        return done
+
+    parts = []
+    with ThreadPoolExecutor(max_workers=LANES) as pool, \
+            ThreadPoolExecutor(max_workers=len(chains) or 1) as chained:
+        running = [chained.submit(in_turn, stages) for stages in chains.values()]
         for each in brokers:
             if each.name == "cluster":
                 started = ensure(each)
                 try:
-                    results.append(lane(
+                    parts.append(lane(
                         f"RabbitMQ {each.version()}, three-node cluster",
                         sys.executable, [], "cluster",
                         {"RABBITMQ": "cluster", "AMQP_URL": each.url,
@@ -277,16 +393,31 @@ def main(names, extra):
                 finally:
                     if started:
                         each.stop()
-        results += [result for future in later for result in future.result()]
+        for future in running:
+            parts += future.result()
+    results = [each for each in parts if each.label not in part_of]
+    for each in split:
+        results.append(one_line(f"RabbitMQ {each.version()}", [
+            part for part in parts if part_of.get(part.label) is each]))
+    if derived:
+        main_ones = [each for each in parts if each.label in (
+            "Without a broker", f"RabbitMQ {system.version()}, the scripts' tests")]
+        results += [scripts_in(label, main_ones) for label in derived]
     print()
     if figures.exists():
         print(figures.read_text())
-    for result in results:
-        print(summary(*result))
+    order = ("Without a broker", "RabbitMQ", "As a user", "Python", "pika", "Without")
+    results.sort(key=lambda each: (
+        next(number for number, start in enumerate(order)
+             if each.label.startswith(start)),
+        "cluster" in each.label,
+        [int(number) for number in re.findall(r"\d+", each.label.split(":")[0])]))
+    for each in results:
+        print(summary(each.label, each.counts, each.problem))
     # A lane reported under two labels counts once.
-    runs = {id(counts): counts for _, counts, _ in results}.values()
-    total = [sum(column) for column in zip(*runs)]
-    failed = [label for label, counts, problem in results if problem or counts[1]]
+    total = [sum(column) for column in
+             zip(*(each.counts for each in results if each.same_as is None))]
+    failed = [each.label for each in results if each.failed()]
     print(f"total: {total[0]} passed, {total[1]} failed")
     if failed:
         print(f"make test failed in: {', '.join(failed)}")

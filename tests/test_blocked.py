@@ -32,6 +32,7 @@ def wait_until_closed(port):
     until(lambda: port not in connections(), 15, "the blocked connection closed")
 
 
+@pytest.mark.alone
 def test_a_blocked_producer_gives_up_in_one_line_and_what_it_sent_is_queued():
     read, write = os.pipe()
     env = {"AMQP_URL": url(query="blocked_connection_timeout=3")}
@@ -61,6 +62,7 @@ def test_a_blocked_producer_gives_up_in_one_line_and_what_it_sent_is_queued():
     assert taken in ([b"before 1", b"before 2"], [b"before 1", b"before 2", b"during"])
 
 
+@pytest.mark.alone
 def test_consumers_keep_consuming_during_an_alarm():
     assert run("basic", "producer")[0] == 0
     assert run("workers", "producer", "a", "b")[0] == 0
@@ -71,6 +73,7 @@ def test_consumers_keep_consuming_during_an_alarm():
             worker.wait_for("^[ab] done$", count=2)
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_blocked_producer_stops_at_once_on_a_signal(signum):
     with BROKER.memory_alarm():
@@ -142,6 +145,7 @@ def test_empty_and_big_messages_reach_the_basic_consumer_intact(size):
         assert consumer.wait_for(" received$") == ["x" * size + " received"]
 
 
+@pytest.mark.alone
 def test_a_message_over_the_size_limit_is_one_line(tmp_path):
     with BROKER.max_message_size(1_000_000) as limit:
         (tmp_path / "tasks.txt").write_text("x" * (limit + 1) + "\n")

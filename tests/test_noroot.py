@@ -27,8 +27,9 @@ from harness import ROOT
 # Of this run: another, side by side, has its own user and virtual host.
 READER = f"tutorial-reader-{os.getpid()}"
 VHOST = f"tutorial-noroot-{os.getpid()}"
-# Setting the reader up includes its .venv, from PyPI.
-pytestmark = [pytest.mark.timeout(1800), pytest.mark.root]
+# Setting the reader up includes its .venv, from PyPI. What these tests
+# check is the set-up's, whatever the broker's version: once a run.
+pytestmark = [pytest.mark.timeout(1800), pytest.mark.root, pytest.mark.once]
 # A network of its own, up, where nothing listens: as with this machine's
 # broker stopped.
 OWN_NETWORK = ("unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")

@@ -20,6 +20,7 @@ from conftest import (
     ADDRESS,
     BROKER,
     broker_connection,
+    connections_of,
     our_connections,
     rabbitmqctl,
     report,
@@ -32,6 +33,7 @@ from harness import Consumers, Script, bodies, run, until, wait_total
 from proxy import Proxy
 
 
+@pytest.mark.alone
 def test_tasks_survive_a_broker_restart_and_services_reconnect():
     with Script("workers", "consumer", "--seconds", 2) as worker, \
             Script("rpc", "consumer") as server, Script("basic", "consumer") as basic:
@@ -153,6 +155,7 @@ def test_amqps_with_an_untrusted_certificate_is_one_line(tls_port):
                                 "failed: CERTIFICATE_VERIFY_FAILED")
 
 
+@pytest.mark.alone
 def test_a_task_that_outlives_the_consumer_timeout_is_done_by_another_worker():
     slow, fast = transcripts.consumer_timeout()
     assert bodies(fast.stdout, "received", redelivered=True) == ["long task"]
@@ -166,6 +169,7 @@ def test_a_task_that_outlives_the_consumer_timeout_is_done_by_another_worker():
     assert slow.process.returncode == 0 and bodies(slow.stdout, "done") == []
 
 
+@pytest.mark.alone
 def test_a_worker_waits_out_an_outage_longer_than_a_minute_and_goes_on():
     with Script("workers", "consumer", "--seconds", 0) as worker:
         worker.ready()
@@ -281,7 +285,7 @@ def test_a_producer_kept_idle_past_the_heartbeat_timeout_still_sends():
         feed.write("before\n")
         feed.flush()
         producer.wait_for("^before sent$")
-        [port] = vhost_connections()
+        [port] = connections_of(producer.process.pid)  # as test_service.py does
         # Idle: it answers no heartbeat, and the broker closes its connection.
         until(lambda: port not in vhost_connections(), 30, "the idle connection closed")
         feed.write("after\n")

@@ -3,12 +3,15 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ADDRESS, BROKER
 from harness import ROOT, Script, until
 from proxy import Proxy
 from run import VirtualHost
 
 
+@pytest.mark.once
 def test_a_lane_whose_broker_goes_away_mid_run_fails_and_is_named():
     # The basic tests, on a broker reached through a proxy that goes away
     # once the first has passed: the rest cannot run.

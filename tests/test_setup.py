@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import broker
 from conftest import BROKER, rabbitmqctl
 from harness import ROOT
 
@@ -37,6 +38,7 @@ def test_without_root_the_43_broker_is_not_set_up_and_says_how_to_go_on(tmp_path
         "test your own broker only with: make test RABBITMQ=system")
 
 
+@pytest.mark.alone
 def test_a_node_whose_app_is_stopped_gets_its_app_started():
     rabbitmqctl("stop_app")
     try:
@@ -47,3 +49,13 @@ def test_a_node_whose_app_is_stopped_gets_its_app_started():
     assert (status, errors) == (0, "")
     assert "its app is stopped: starting it" in out
     assert out.splitlines()[-1].startswith(f"RabbitMQ {BROKER.version()} answers")
+
+
+def test_a_test_not_marked_alone_cannot_disturb_the_node():
+    # make test runs other lanes on this node meanwhile (run.py): a test not
+    # marked alone that stops it or changes what every virtual host shares
+    # is refused. This setting is one nothing reads, should it go through.
+    with pytest.raises(broker.Fail, match="mark the test alone"):
+        BROKER.checked("eval", "application:set_env(rabbit, tutorial_probe, 1).")
+    assert "undefined" in BROKER.checked(
+        "eval", "application:get_env(rabbit, tutorial_probe).")
