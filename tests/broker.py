@@ -67,6 +67,10 @@ class Fail(Exception):
     """Why a broker cannot be had: one line for the reader."""
 
 
+class Disturbs(Fail):
+    """A test not marked alone would stop or block a node others use."""
+
+
 def patiently(condition, seconds, what, interval=0.1):
     """harness.until, failing as set-up fails: Fail, one line."""
     try:
@@ -189,8 +193,9 @@ class Broker:
             raise Fail(f"cannot control the broker at {where(self.url)}: "
                        "rabbitmqctl works only on brokers this machine runs")
         if self.shared and disrupts(args):
-            raise Fail(f"rabbitmqctl {' '.join(map(str, args))} would disturb "
-                       "the other runs on this node: mark the test alone")
+            raise Disturbs(f"rabbitmqctl {' '.join(map(str, args))} would "
+                           "disturb the other runs on this node: mark the test "
+                           "alone")
         self.ctl_calls += 1
         line, how = [*self.ctl_prefix, *args], dict(capture_output=True, text=True,
                                                      timeout=timeout)

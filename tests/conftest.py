@@ -101,6 +101,8 @@ def rabbitmqctl(*args, timeout=120):
     """rabbitmqctl on the broker under test; its stdout."""
     try:
         return BROKER.checked(*args, timeout=timeout)
+    except broker.Disturbs as error:
+        pytest.fail(str(error))
     except broker.Fail as error:
         pytest.fail(f"{error} (these tests control the broker: they need root, "
                     "password-less sudo, or RABBITMQCTL naming a rabbitmqctl "

@@ -55,7 +55,8 @@ def test_a_test_not_marked_alone_cannot_disturb_the_node():
     # make test runs other lanes on this node meanwhile (run.py): a test not
     # marked alone that stops it or changes what every virtual host shares
     # is refused. This setting is one nothing reads, should it go through.
-    with pytest.raises(broker.Fail, match="mark the test alone"):
-        BROKER.checked("eval", "application:set_env(rabbit, tutorial_probe, 1).")
+    probe = f"tutorial_probe_{os.getpid()}"
+    with pytest.raises(broker.Disturbs, match="mark the test alone"):
+        BROKER.checked("eval", f"application:set_env(rabbit, {probe}, 1).")
     assert "undefined" in BROKER.checked(
-        "eval", "application:get_env(rabbit, tutorial_probe).")
+        "eval", f"application:get_env(rabbit, {probe}).")
