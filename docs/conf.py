@@ -10,7 +10,7 @@ html_theme = "furo"
 html_title = project
 # A whole file shown after its fragments is folded in <details class="whole-file">.
 html_static_path = ["_static"]
-html_css_files = ["fold.css"]
+html_css_files = ["fold.css", "output.css"]
 exclude_patterns = ["_build", "transcripts"]
 
 # |recorded-on| and |tested-on|: the brokers the transcripts came from,

@@ -44,8 +44,9 @@ class Consumer(Queue):
         print(f"{request} received", flush=True)
         reply = answer(body)
         if properties.reply_to:
-            # The reply goes to the queue the client named, carrying the
-            # client's correlation_id so that it can match reply to request.
+            # The reply goes where the client said (reply_to: with direct
+            # reply-to, straight to its channel), carrying the client's
+            # correlation_id so that it can match reply to request.
             channel.basic_publish(
                 exchange="", routing_key=properties.reply_to,
                 body=json.dumps(reply).encode(),

@@ -158,6 +158,10 @@ def deprecated():
     return files
 
 
+# Where a reader's copy of the repository is, in what the pages show.
+READERS_COPY = "/home/you/rabbitmq-tutorial"
+
+
 def shell(folder, command, python=sys.executable):
     """A command line run in bash in folder, as typed, with python first on
     PATH, as in an activated virtual environment; what it printed."""
@@ -214,7 +218,7 @@ def pika_15():
     asked for, and pika.Connection, whose ``import queue`` finds queue.py."""
     import run
     python = run.venv(sys.executable, sys.version.split()[0],
-                      run.requirements(run.PIKAS[-1]))
+                      run.requirements(list(run.PIKAS)[-1]))
     lines = [line for command in (
         "python -c 'import pika; print(pika.__version__)'",
         "python producer.py | head -n 1",
@@ -224,7 +228,9 @@ def pika_15():
     ) for line in shell("basic", command, python=python)]
     with BROKER.connection() as connection:
         connection.channel().queue_purge("basic.greetings")
-    return {"pika-1.5": lines}
+    # The warning names the file by its path: a reader's, not this machine's.
+    return {"pika-1.5": [line.replace(f"{ROOT}/", f"{READERS_COPY}/")
+                         for line in lines]}
 
 
 # What each exchange pattern's page shows from the broker, taken in its
