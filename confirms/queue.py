@@ -1,0 +1,62 @@
+"""Queue: the producer and the consumer of publisher confirms share it.
+
+It connects with pika's SelectConnection, which never waits: each call
+returns at once, and pika calls a method back when the broker answers. So
+the producer can publish while the broker is still confirming what came
+before. (Named queue.py after the tutorial: beside it, ``import queue``
+finds this file, not the standard library's; give yours another name.)
+"""
+import pika
+from pika import exceptions
+
+import plumbing
+
+
+class Queue:
+    def __init__(self, queue):
+        self.queue = queue
+        self.error = None
+
+    def connect(self, ioloop=None):
+        # Returns at once: pika calls opened() once the broker said yes.
+        self.connection = pika.SelectConnection(
+            plumbing.next_node(), on_open_callback=self.opened,
+            on_open_error_callback=self.closed, on_close_callback=self.closed,
+            custom_ioloop=ioloop)
+
+    def opened(self, connection):
+        connection.channel(on_open_callback=self.declare)
+
+    def declare(self, channel):
+        self.channel = channel
+        channel.add_on_close_callback(self.channel_closed)
+        # A quorum queue keeps messages on disk, replicated on a cluster:
+        # the broker confirms a message once a majority of its nodes have it.
+        channel.queue_declare(self.queue, durable=True, callback=self.ready,
+                              arguments={"x-queue-type": "quorum"})
+
+    def ready(self, frame):
+        """Connected, and the queue is there: each subclass goes on here."""
+
+    def channel_closed(self, channel, error):
+        if isinstance(error, exceptions.ChannelClosedByBroker):
+            self.error = error  # the broker said why: a declare refused, say
+        if self.connection.is_open:
+            self.connection.close()
+
+    def closed(self, connection, error):
+        self.error = self.error or error
+        connection.ioloop.stop()
+
+    def run(self):
+        # pika's I/O loop: it reads, writes and calls back until closed().
+        self.connection.ioloop.start()
+        if not isinstance(self.error, exceptions.ConnectionClosedByClient):
+            raise self.error
+
+    def __enter__(self):
+        self.connect()
+        return self
+
+    def __exit__(self, *exc_info):
+        plumbing.close(self.connection)
