@@ -68,6 +68,29 @@ def close(connection):
     connection.ioloop.close()
 
 
+HOW = {"individually": "individually", "batches": "in batches",
+       "async": "asynchronously"}
+
+
+def arguments(doc):
+    """The producer's command line: the strategies to run, in turn, and the
+    count; sizes: how many messages each strategy publishes before it waits."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--strategy", choices=HOW,
+                        help="how to wait for confirms (default: each in turn)")
+    parser.add_argument("--count", type=positive, default=10_000,
+                        help="how many messages to publish (default 10,000)")
+    parser.add_argument("--batch-size", type=positive, default=100,
+                        help="batches: published before waiting (default 100)")
+    parser.add_argument("--window", type=positive, default=1000,
+                        help="async: unconfirmed at most (default 1,000)")
+    args = parser.parse_args()
+    args.strategies = [args.strategy] if args.strategy else list(HOW)
+    args.sizes = {"individually": 1, "batches": args.batch_size,
+                  "async": args.window}
+    return args
+
+
 def positive(text):
     """An argparse type: a whole number, 1 or more."""
     value = int(text)
@@ -76,7 +99,18 @@ def positive(text):
     return value
 
 
-def report(producer, how):
+@contextlib.contextmanager
+def stopped(producer):
+    """On Ctrl+C, say how many messages were confirmed, then stop quietly."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        print(f"Stopped: {producer.confirmed:,} of {producer.count:,} messages "
+              f"confirmed {HOW[producer.strategy]}", flush=True)
+        raise
+
+
+def report(producer):
     """The producer's result, in one line: on stdout if every message was
     confirmed; otherwise on stderr, and exit status 1."""
     if producer.refused:
@@ -87,6 +121,6 @@ def report(producer, how):
         cli.fail(f"RabbitMQ returned {len(producer.returned):,} of "
                  f"{producer.count:,} messages: no queue took them")
     took = time.monotonic() - producer.started
-    print(f"Published and confirmed {producer.confirmed:,} messages {how} in "
-          f"{took * 1000:,.0f} ms: {producer.confirmed / took:,.0f} messages/s",
-          flush=True)
+    print(f"Published and confirmed {producer.confirmed:,} messages "
+          f"{HOW[producer.strategy]} in {took * 1000:,.0f} ms: "
+          f"{producer.confirmed / took:,.0f} messages/s", flush=True)

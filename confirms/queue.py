@@ -1,10 +1,8 @@
 """Queue: the producer and the consumer of publisher confirms share it.
 
-It connects with pika's SelectConnection, which never waits: each call
-returns at once, and pika calls a method back when the broker answers. So
-the producer can publish while the broker is still confirming what came
-before. (Named queue.py after the tutorial: beside it, ``import queue``
-finds this file, not the standard library's; give yours another name.)
+It connects with pika's SelectConnection: no call waits for the broker; pika
+calls back when it answers. (Named queue.py after the tutorial: ``import
+queue`` beside it finds this file, not the standard library's.)
 """
 import pika
 from pika import exceptions
@@ -15,7 +13,7 @@ import plumbing
 class Queue:
     def __init__(self, queue):
         self.queue = queue
-        self.error = None
+        self.error, self.leaving = None, False
 
     def connect(self, ioloop=None):
         # Returns at once: pika calls opened() once the broker said yes.
@@ -28,20 +26,19 @@ class Queue:
         connection.channel(on_open_callback=self.declare)
 
     def declare(self, channel):
-        self.channel = channel
         channel.add_on_close_callback(self.channel_closed)
-        # A quorum queue keeps messages on disk, replicated on a cluster:
-        # the broker confirms a message once a majority of its nodes have it.
-        channel.queue_declare(self.queue, durable=True, callback=self.ready,
-                              arguments={"x-queue-type": "quorum"})
+        # A quorum queue keeps messages on disk, replicated on a cluster: the
+        # broker confirms a message once a majority of its nodes have it.
+        channel.queue_declare(self.queue, durable=True, arguments={
+            "x-queue-type": "quorum"}, callback=lambda frame: self.ready(channel))
 
-    def ready(self, frame):
-        """Connected, and the queue is there: each subclass goes on here."""
+    def ready(self, channel):
+        """Each connection, once the queue is there: subclasses go on."""
+        self.channel = channel
 
     def channel_closed(self, channel, error):
-        if isinstance(error, exceptions.ChannelClosedByBroker):
-            self.error = error  # the broker said why: a declare refused, say
-        if self.connection.is_open:
+        if isinstance(error, exceptions.ChannelClosedByBroker):  # refused
+            self.error = error  # the broker said why: the script says it
             self.connection.close()
 
     def closed(self, connection, error):
@@ -59,4 +56,5 @@ class Queue:
         return self
 
     def __exit__(self, *exc_info):
+        self.leaving = True
         plumbing.close(self.connection)
