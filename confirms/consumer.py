@@ -14,11 +14,12 @@ class Consumer(Queue):
     def __init__(self):
         super().__init__(queue="confirms.messages")
 
-    def ready(self, frame):
+    def ready(self, channel):
+        super().ready(channel)
         # auto_ack: the broker forgets a message once it has sent it. This
         # pattern is about the other end: the producer's confirms.
-        self.channel.basic_consume(self.queue, self.callback, auto_ack=True,
-                                   callback=self.consuming)
+        channel.basic_consume(self.queue, self.callback, auto_ack=True,
+                              callback=self.consuming)
 
     def consuming(self, frame):
         print(f"Waiting for messages in {self.queue}. To exit press CTRL+C",

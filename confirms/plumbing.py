@@ -6,9 +6,11 @@ connection goes to the next node of AMQP_URL, a lost one is made again after
 a growing delay, and the producer's results are one line each.
 """
 import argparse
+import builtins
 import contextlib
 import itertools
 import random
+import re
 import sys
 import time
 
@@ -29,9 +31,22 @@ def next_node():
     return next(NODES)
 
 
+def unmasked(error):
+    """error, unless it is an exception raised in one of our callbacks, which
+    pika reports as a lost connection: then a RuntimeError that says so, so
+    that the bug ends the script with a traceback, not a broker's message."""
+    raised = re.match(r"Stream connection lost: (\w+)\(", str(error))
+    if (isinstance(error, exceptions.StreamLostError) and raised
+            and not issubclass(getattr(builtins, raised[1], OSError), OSError)):
+        return RuntimeError(f"a callback raised {str(error)[24:]}: call "
+                            "logging.basicConfig() to see where")
+    return error
+
+
 def lost(error):
     """True if error is a connection lost (or a broker away), which
     connecting again may mend; False for a refusal, which it cannot."""
+    error = unmasked(error)
     return isinstance(error, exceptions.AMQPConnectionError) and not isinstance(
         error, (exceptions.ProbableAuthenticationError,
                 exceptions.ProbableAccessDeniedError,

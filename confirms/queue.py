@@ -42,7 +42,7 @@ class Queue:
             self.connection.close()
 
     def closed(self, connection, error):
-        self.error = self.error or error
+        self.error = self.error or plumbing.unmasked(error)
         connection.ioloop.stop()
 
     def run(self):

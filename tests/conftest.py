@@ -39,7 +39,7 @@ LANE_REPORT = os.environ.get("LANE_REPORT")
 # Every named queue a pattern declares. A test starts with them empty and
 # must leave them empty.
 QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
-          "rpc.fibonacci"]
+          "rpc.fibonacci", "confirms.messages"]
 
 
 def pytest_configure(config):

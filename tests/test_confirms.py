@@ -1,0 +1,116 @@
+"""Publisher confirms: every message counted confirmed is in the queue, by
+each strategy; what the broker returns is reported; Ctrl+C says how many."""
+import collections
+import re
+
+import pytest
+
+from conftest import broker_connection, depths
+from harness import Consumers, Script, bodies, run
+
+QUEUE = "confirms.messages"
+RESULT = re.compile(r"^Published and confirmed ([\d,]+) messages "
+                    r"(individually|in batches|asynchronously) in ([\d,]+) ms: "
+                    r"([\d,]+) messages/s$")
+STRATEGIES = {"individually": "individually", "batches": "in batches",
+              "async": "asynchronously"}
+
+
+def number(text):
+    return int(text.replace(",", ""))
+
+
+def drain(queue=QUEUE):
+    """Take everything in queue, fast: {body: how many times it was there}."""
+    found = collections.Counter()
+    with broker_connection() as connection:
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=1000)
+        while True:
+            for method, _, body in channel.consume(queue, auto_ack=True,
+                                                   inactivity_timeout=1):
+                if method is None:
+                    break
+                found[body.decode()] += 1
+            channel.cancel()
+            # Quiet for a second: empty, unless a busy broker paused.
+            if channel.queue_declare(queue, passive=True).method.message_count == 0:
+                return found
+
+
+def started_publishing(producer):
+    """Wait until the producer's first messages are in the queue."""
+    producer.wait_until(lambda: depths().get(QUEUE, (0,))[0] > 0, 30,
+                        "messages in the queue")
+
+
+def test_three_strategies_each_confirm_every_message_once():
+    status, out, errors = run("confirms", "producer", "--count", 300)
+    assert (status, errors) == (0, [])
+    results = [RESULT.match(line) for line in out]
+    assert all(results) and [r[2] for r in results] == list(STRATEGIES.values()), out
+    assert all(number(r[1]) == 300 and number(r[4]) > 0 for r in results), out
+    # Each body is one of a kind: the strategy and the message's number.
+    assert drain() == {f"{strategy} {i}": 1 for strategy in STRATEGIES
+                       for i in range(300)}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_consumer_prints_each_message_received(strategy):
+    with Consumers("confirms", []) as (consumer,):
+        assert consumer.stdout == [
+            f"Waiting for messages in {QUEUE}. To exit press CTRL+C"]
+        status, out, errors = run("confirms", "producer", "--strategy", strategy,
+                                  "--count", 20, "--batch-size", 7, "--window", 5)
+        assert (status, errors, len(out)) == (0, [], 1)
+        assert RESULT.match(out[0])[2] == STRATEGIES[strategy]
+        consumer.wait_for(" received$", count=20)
+    # One queue, one channel: in the order published.
+    assert bodies(consumer.stdout, "received") == [f"{strategy} {i}"
+                                                   for i in range(20)]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_ctrl_c_mid_run_ends_quietly_saying_how_many_were_confirmed(strategy):
+    with Script("confirms", "producer", "--strategy", strategy,
+                "--count", 300_000) as producer:
+        started_publishing(producer)
+        assert producer.signal() == 0
+    assert producer.stderr == []
+    stopped = re.fullmatch(rf"Stopped: ([\d,]+) of 300,000 messages confirmed "
+                           rf"{STRATEGIES[strategy]}", producer.stdout[-1])
+    assert stopped and len(producer.stdout) == 1, producer.stdout
+    # What it counted confirmed is in the queue, and perhaps some more that
+    # the broker took but had not confirmed yet.
+    found = drain()
+    assert number(stopped[1]) <= len(found) < 300_000
+    assert set(found) <= {f"{strategy} {i}" for i in range(300_000)}
+    assert set(found.values()) == {1}
+
+
+def test_a_queue_declared_with_other_arguments_is_one_line():
+    # Someone else's confirms.messages: a classic queue, not a quorum queue.
+    with broker_connection() as connection:
+        channel = connection.channel()
+        channel.queue_delete(QUEUE)
+        channel.queue_declare(QUEUE, durable=True)
+    try:
+        for name, args in (("producer", ["--count", 5]), ("consumer", [])):
+            status, out, errors = run("confirms", name, *args)
+            assert (status, out, len(errors)) == (1, [], 1), errors
+            assert errors[0].startswith(f"{name}.py: RabbitMQ refused: "
+                                        "PRECONDITION_FAILED - inequivalent arg "
+                                        "'x-queue-type'"), errors
+    finally:
+        with broker_connection() as connection:
+            connection.channel().queue_delete(QUEUE)
+
+
+@pytest.mark.offline
+@pytest.mark.parametrize("args", [["--count", "0"], ["--strategy", "all"],
+                                  ["--window", "many"], ["--batch-size", "-1"]])
+def test_bad_arguments_print_usage(args):
+    status, out, errors = run("confirms", "producer", *args)
+    assert (status, out) == (2, [])
+    assert errors[0].startswith("usage: producer.py") and "error:" in errors[-1]
+
