@@ -24,14 +24,13 @@ OUTAGE = 5  # seconds the broker is away
 def full(length):
     """confirms.messages refuses what would make it longer than length, in
     the block: a policy in the virtual host of the run."""
-    vhost = unquote(urlsplit(BROKER.url.split(",")[0]).path[1:]) or "/"
-    rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "queues", "test-full",
+    rabbitmqctl("set_policy", "-p", vhost(), "--apply-to", "queues", "test-full",
                 f"^{re.escape(QUEUE)}$",
                 json.dumps({"max-length": length, "overflow": "reject-publish"}))
     try:
         yield
     finally:
-        rabbitmqctl("clear_policy", "-p", vhost, "test-full")
+        rabbitmqctl("clear_policy", "-p", vhost(), "test-full")
 
 
 def refused_line(producer, count):
@@ -69,6 +68,27 @@ def test_the_broker_away_mid_run_costs_nothing_and_the_run_goes_on():
            f"{count:,} asynchronous messages: every one in the queue, {twice:,} "
            "of them twice (published again, unconfirmed when the connection "
            f"went); {len(producer.stderr)} reconnect lines")
+
+
+def vhost():
+    return unquote(urlsplit(BROKER.url.split(",")[0]).path[1:]) or "/"
+
+
+@pytest.mark.parametrize("strategy, size", [("batches", 50), ("async", 200)])
+def test_the_broker_never_holds_more_unconfirmed_than_the_window(strategy, size):
+    with Script("confirms", "producer", "--strategy", strategy, "--count", 300_000,
+                "--batch-size", 50, "--window", 200) as producer:
+        started_publishing(producer)
+        seen = []
+        for _ in range(3):  # each look takes about a second
+            seen += [int(count) for line in rabbitmqctl(
+                "-q", "list_channels", "--no-table-headers", "vhost",
+                "messages_unconfirmed").splitlines()
+                for where, count in [line.split("\t")] if where == vhost()]
+        assert producer.signal() == 0
+    drain()
+    # Other channels in the virtual host hold one at most (BlockingConnection).
+    assert 1 < max(seen) <= size, seen
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
