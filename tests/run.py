@@ -66,8 +66,9 @@ LANES = 6
 # system broker: each beside the other broker's outages.
 NEWER = (3, 12)
 SCRIPTS = [f"test_{name}.py" for name in
-           ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli")]
-CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py"]
+           ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli",
+            "confirms")]
+CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py", "test_confirms.py"]
 LOGS = Path(tempfile.mkdtemp(prefix="make-test-"))
 
 

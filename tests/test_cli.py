@@ -1,4 +1,5 @@
 """Every script behaves like a well-made command-line tool."""
+import re
 import signal
 import socket
 
@@ -15,6 +16,7 @@ ARGS = {
     "routing/producer": ["blue"], "routing/consumer": ["blue"],
     "topic/producer": ["kern.critical"], "topic/consumer": ["kern.*"],
     "rpc/producer": ["5"], "rpc/consumer": [],
+    "confirms/producer": ["--count", "5"], "confirms/consumer": [],
 }
 SCRIPTS = sorted(str(path.relative_to(ROOT).with_suffix(""))
                  for path in ROOT.glob("*/*.py")
@@ -65,7 +67,11 @@ def test_scripts_run_from_any_directory(folder, tmp_path):
             status, out, errors = run(folder, "producer", *ARGS[f"{folder}/producer"],
                                       cwd=cwd)
             assert (status, errors) == (0, []), cwd
-            consumer.wait_for(handled, count=len(bodies(out, "sent")))
+            # confirms/producer.py says how many in one line per strategy.
+            confirmed = re.findall(r"^Published and confirmed (\d+)", "\n".join(out),
+                                   re.MULTILINE)
+            consumer.wait_for(handled, count=len(bodies(out, "sent"))
+                              + sum(map(int, confirmed)))
         assert (consumer.process.returncode, consumer.stderr) == (0, []), cwd
 
 
@@ -197,7 +203,8 @@ def test_cli_py_is_the_same_in_every_folder():
     # Each folder has its own copy so that it runs alone; a fix made in one
     # folder must be made in all.
     copies = {path.parent.name: path.read_bytes() for path in ROOT.glob("*/cli.py")}
-    assert sorted(copies) == ["basic", "pubsub", "routing", "rpc", "topic", "workers"]
+    assert sorted(copies) == ["basic", "confirms", "pubsub", "routing", "rpc", "topic",
+                              "workers"]
     assert len(set(copies.values())) == 1, "cli.py differs between folders"
 
 
