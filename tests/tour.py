@@ -83,6 +83,14 @@ def rpc(echo=say, look=None):
             look()
 
 
+def confirms(echo=say, look=None):
+    with Consumers("confirms", [], echo=echo) as consumers:
+        producer("confirms", "--count", "5", echo=echo)
+        wait_total(consumers, "received$", 15)
+        if look:
+            look()
+
+
 PATTERNS = {
     "basic": (basic, "one producer, one queue, one consumer"),
     "workers": (workers, "one queue shared by three workers, one task each at a time"),
@@ -90,6 +98,8 @@ PATTERNS = {
     "routing": (routing, "a direct exchange: each consumer gets the keys it bound"),
     "topic": (topic, "a topic exchange: keys matched against patterns"),
     "rpc": (rpc, "a client asks for fib(n) and two servers share the requests"),
+    "confirms": (confirms, "publisher confirms: one at a time, in batches, "
+                 "and asynchronously"),
 }
 
 

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def normalize(lines):
     for line in lines:
         line = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", "<time>", line)
         line = re.sub(r"amq\.gen-[\w-]+", "amq.gen-<name>", line)
+        line = re.sub(r" in [\d,]+ ms: [\d,]+ messages/s$", " in <ms> ms: <rate> "
+                      "messages/s", line)  # confirms/producer.py's figures
         result.append(address_free(line))
     return Counter(result)
 
@@ -295,6 +298,33 @@ def looks():
     return files
 
 
+def confirms():
+    """The confirms page's runs beyond its tour: the three strategies on a
+    larger count, and a full queue refusing what it cannot take. Its looks
+    run in BROKER's virtual host, shown as a reader types them."""
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(BROKER.url).path[1:]) or "/"
+    where = [] if vhost == "/" else ["-p", vhost]
+    files = {"confirms/rates": shell("confirms", "python producer.py --count 50000")}
+    with BROKER.connection() as connection:
+        connection.channel().queue_purge("confirms.messages")
+    full = ["set_policy", "--apply-to", "queues", "full", r"^confirms\.messages$",
+            '{"max-length": 1000, "overflow": "reject-publish"}']
+    BROKER.checked(*full[:1], *where, *full[1:])
+    try:
+        files["confirms/full"] = [
+            f"$ sudo rabbitmqctl {shlex.join(full)}",
+            *shell("confirms", "python producer.py --strategy individually "
+                   "--count 1500"),
+            *(line.replace(f" -p {vhost}", "") for line in look_until(
+                f"list_queues {' '.join(where)} name messages | grep confirms",
+                lambda out: "confirms.messages\t1" in "".join(out)))]
+    finally:
+        BROKER.checked("clear_policy", *where, "full")
+    with BROKER.connection() as connection:
+        connection.channel().queue_purge("confirms.messages")
+    return files
+
+
 def versions():
     """The brokers the transcripts ran on, for the pages to say so."""
     system, latest = (broker.named(name).version() for name in ("system", "4.3"))
@@ -448,6 +478,8 @@ def main(args):
                 write(OUT / f"{name}.txt", lines)
             for name, lines in {**troubles(), **pika_15()}.items():
                 write(OUT / "troubleshooting" / f"{name}.txt", lines)
+            for name, lines in confirms().items():
+                write(OUT / f"{name}.txt", lines)
         timeout_run("-3.x")  # on the system broker, RabbitMQ 3.x
     if args != ["pages"]:
         for name, lines in cluster().items():
