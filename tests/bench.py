@@ -34,7 +34,7 @@ URL = URL_TEXT = None  # the broker being measured: set by measure()
 ROWS = {}  # broker version: [row, ...]; a row is a dict
 SCALING = {}  # (broker version, chart): {x: (ours, bare)}
 FIGURES = {}  # broker version: {(key, what): the median}, for a reader's eyes
-PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
+PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "confirms"]
 
 
 def load(folder, *names):
@@ -592,6 +592,8 @@ def measure(name):
                   bench_workers_consume, bench_fair_dispatch, bench_rpc,
                   bench_startup):
         bench(version)
+    import bench_confirms  # its rows and figures (tests/bench_confirms.py)
+    bench_confirms.run(version, sys.modules[__name__])
     return version
 
 
