@@ -5,6 +5,7 @@ import os
 import random
 import re
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -15,9 +16,8 @@ import pika
 from pika import exceptions
 
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
-# A service waits for the broker as long as it takes: 1 s, doubling to 30 s,
-# give or take 20 % so that services that lost the same broker do not all
-# knock at once. Connected for 30 s, it starts over at 1 s.
+# A service waits for the broker as long as it takes: 1 s doubling to 30 s, give or
+# take 20 % so that services do not all knock at once; 30 s connected, 1 s again.
 FIRST_DELAY, LAST_DELAY, JITTER = 1, 30, 0.2
 CONNECTION = {}  # the one in use: the node that took it, its heartbeat, last use
 
@@ -54,7 +54,6 @@ def node_parameters(text):
         if option not in parse_qs(url.query):
             setattr(settings, option, seconds)
     asked, node = settings.heartbeat, f"{settings.host}:{settings.port}"
-
     def agreed(connection, proposed):  # pika calls it once a node answers
         CONNECTION.update(node=node, heartbeat=proposed if asked is None else asked)
         return CONNECTION["heartbeat"]
@@ -72,9 +71,8 @@ def address():
 
 
 def connect_if_needed(connected):
-    """connected.connect(), the first time and again once the broker closed it.
-    pika answers heartbeats only while called, and the broker closes a quiet
-    connection after two: quiet for half of one, first read what it sent."""
+    """connected.connect(), at first and again once the broker closed it. It closes
+    one silent for two heartbeats (pika answers only while called): look after half."""
     now, connection = time.monotonic(), connected.connection
     quiet = now - CONNECTION.get("used", now) > CONNECTION.get("heartbeat", 60) / 2 > 0
     if connection and connection.is_open and quiet:
@@ -83,9 +81,12 @@ def connect_if_needed(connected):
         except exceptions.AMQPConnectionError:
             pass  # closed: connect again, below
     if not (connection and connection.is_open and connected.channel.is_open):
-        if connection and connection.is_open:
-            connection.close()  # its set-up was refused half-way
-        connected.connect()
+        try:
+            connected.__exit__()  # what is left of the last connection, if any
+            connected.connect()
+        except Exception:
+            connected.__exit__()  # refused half-way: leave no connection open
+            raise
     CONNECTION["used"] = now
 
 
@@ -151,14 +152,15 @@ LINES = [  # what pika raised, and what to say: the first that fits
     (exceptions.UnroutableError, "no queue took the message; it was not sent"),
     (Cancelled, "{error}"),
     (ssl.SSLError, "TLS with RabbitMQ at {where} failed: {error.reason}"),
+    (socket.gaierror, "cannot find {where}: check the host name in AMQP_URL"),
     (exceptions.AMQPConnectionError, "cannot reach RabbitMQ at {where}; {advice}"),
 ]
 
 
 def advice():
     """What to try when no node answers: start it here, or check the way there."""
-    if any(urlsplit(text.strip()).hostname not in ("localhost", "127.0.0.1", "::1")
-           for text in urls()):
+    hosts = [urlsplit(text.strip()).hostname for text in urls()]
+    if not all(h in ("localhost", "::1") or h.startswith("127.") for h in hosts):
         return "check the host name, the port, and any firewall on the way"
     service = {"darwin": "brew services start rabbitmq", "win32": "net start RabbitMQ"}
     return ("is it running? Start it: docker start rabbitmq (or the README's docker "
@@ -167,8 +169,7 @@ def advice():
 
 
 def fail(message):
-    """End the script with one line on stderr, named after the script, without
-    AMQP_URL's passwords wherever the message quotes the URL."""
+    """End the script with one line on stderr, named after it, and no password."""
     for text in urls():
         with contextlib.suppress(ValueError):  # not a URL: nothing quotes it
             if password := urlsplit(text.strip()).password:
@@ -192,10 +193,9 @@ def run(main):
     try:
         try:
             main()
-        except BrokenPipeError:
-            # Whoever read our output stopped (consumer.py | head): say nothing.
+        except BrokenPipeError:  # whoever read our output stopped (| head): quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (BadURL, exceptions.AMQPError, ssl.SSLError) as error:
+        except (BadURL, exceptions.AMQPError, ssl.SSLError, socket.gaierror) as error:
             if (message := explain(error)) is None:
                 raise  # not the broker's doing: a bug, shown as one
             fail(message)
@@ -210,8 +210,8 @@ def serve(consumer):
     while True:
         try:
             with consumer() as connected:
-                connected_at = time.monotonic()
-                delay = delay or FIRST_DELAY
+                connect_if_needed(connected)  # at the start, failing is an error
+                connected_at, delay = time.monotonic(), delay or FIRST_DELAY
                 connected.receive()  # returns only if the broker cancelled us
                 raise cancelled(connected)
         except exceptions.AMQPError as error:
