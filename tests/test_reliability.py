@@ -21,6 +21,7 @@ from conftest import (
     BROKER,
     broker_connection,
     connections_of,
+    depths,
     our_connections,
     rabbitmqctl,
     report,
@@ -73,6 +74,28 @@ def test_a_poison_task_is_dead_lettered_and_holds_up_nothing():
     assert bodies(worker.stdout, "failed") == ["poison"] * 4
     assert bodies(worker.stdout, "received", redelivered=True) == ["poison"] * 3
     assert take("workers.tasks.failed") == [b"poison"]
+
+
+def test_a_task_whose_worker_keeps_dying_is_dead_lettered_after_the_limit():
+    # A worker that dies holding the task (kill -9: no reject, no goodbye)
+    # counts toward the delivery limit as a reject does, on every version:
+    # one delivery and DELIVERY_LIMIT redeliveries, then workers.tasks.failed.
+    limit = load("workers")["queue"].DELIVERY_LIMIT
+    assert run("workers", "producer", "crash")[0] == 0
+    workers = []
+    for _ in range(limit + 1):
+        with Script("workers", "consumer", "--seconds", 60) as worker:
+            worker.ready()
+            # On 4.3 a task given back comes after 1 s, 2 s, 3 s (delayed retry).
+            worker.wait_for("^crash received", timeout=30)
+            worker.process.send_signal(signal.SIGKILL)
+            assert worker.wait() == -signal.SIGKILL
+        workers.append(worker)
+    wait_depth("workers.tasks.failed", 1)
+    assert depths()["workers.tasks"] == (0, 0)  # it does not come back
+    assert [worker.stdout[1:] for worker in workers] == [
+        ["crash received"], *[["crash received (redelivered)"]] * limit]
+    assert take("workers.tasks.failed") == [b"crash"]
 
 
 def test_a_task_the_broker_refuses_is_reported_and_nothing_is_lost():
