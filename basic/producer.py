@@ -15,6 +15,12 @@ class Producer(Queue):
     def __init__(self):
         super().__init__(queue="basic.greetings")
 
+    def connect(self):
+        super().connect()
+        # Publisher confirms: basic_publish returns once the broker has the
+        # message, so "sent" means the broker took it.
+        self.channel.confirm_delivery()
+
 
 def main():
     argparse.ArgumentParser(description=__doc__).parse_args()

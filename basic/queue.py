@@ -5,58 +5,33 @@ from it. (Named queue.py after the tutorial: beside it, ``import queue``
 finds this file, not the standard library's; give yours another name.)
 """
 import pika
-from pika import exceptions
 
 import cli
 
 
 class Queue:
     def __init__(self, queue):
-        self.queue = queue
-        self.connect()
+        self.queue, self.connection = queue, None  # connect() is called on use
 
     def connect(self):
         # One TCP connection to the broker, and a channel inside it: every
         # AMQP command (declare, publish, consume) goes through a channel.
         self.connection = pika.BlockingConnection(cli.parameters())
-        self.confirming = False
-        try:
-            self.channel = self.connection.channel()
-            # Declaring is idempotent: whoever starts first creates the
-            # queue. Durable: the queue itself survives a broker restart.
-            self.channel.queue_declare(queue=self.queue, durable=True)
-        except Exception:
-            self.connection.close()  # refused: leave no connection open
-            raise
+        self.channel = self.connection.channel()
+        # Declaring is idempotent: whoever starts first creates the queue.
+        # Durable: the queue itself survives a broker restart.
+        self.channel.queue_declare(queue=self.queue, durable=True)
 
     def send(self, message):
-        self.ready_to_send()
+        cli.connect_if_needed(self)  # first, or again if a quiet spell lost it
         # The default exchange ("") hands a message to the queue named by
         # its routing key.
         self.channel.basic_publish(exchange="", routing_key=self.queue,
                                    body=message.encode())
         print(f"{message} sent", flush=True)
 
-    def ready_to_send(self):
-        # pika answers the broker's heartbeats only while it is called: a
-        # producer kept idle past the heartbeat timeout finds its connection
-        # closed. Look before publishing, and connect again if it is (or if
-        # the broker was away when it last tried).
-        if self.connection.is_open:
-            try:
-                self.connection.process_data_events()
-            except exceptions.AMQPConnectionError:
-                pass  # closed: connect again, below
-        if not self.connection.is_open:
-            self.connect()
-        if not self.confirming:
-            # Publisher confirms: basic_publish returns once the broker has
-            # the message, so "sent" means the broker took it. Turned on by
-            # the first send: a consumer, which sends nothing, goes without.
-            self.channel.confirm_delivery()
-            self.confirming = True
-
     def receive(self):
+        cli.connect_if_needed(self)
         # pika calls self.callback for each message; auto_ack: the broker
         # forgets a message as soon as it has sent it.
         self.channel.basic_consume(self.queue, self.callback, auto_ack=True)
@@ -71,5 +46,5 @@ class Queue:
         return self
 
     def __exit__(self, *exc_info):
-        if self.connection.is_open:
+        if self.connection and self.connection.is_open:
             self.connection.close()

@@ -13,6 +13,9 @@ from exchange import Exchange
 class Consumer(Exchange):
     def __init__(self):
         super().__init__(exchange="pubsub.broadcast", exchange_type="fanout")
+
+    def connect(self):
+        super().connect()
         self.bind()
 
     def bind(self):

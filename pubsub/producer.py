@@ -17,6 +17,12 @@ class Producer(Exchange):
     def __init__(self):
         super().__init__(exchange="pubsub.broadcast", exchange_type="fanout")
 
+    def connect(self):
+        super().connect()
+        # Publisher confirms: basic_publish returns once the broker has the
+        # message, so "sent" means a queue took it (mandatory, in send).
+        self.channel.confirm_delivery()
+
 
 def main():
     argparse.ArgumentParser(description=__doc__).parse_args()

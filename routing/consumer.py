@@ -8,12 +8,17 @@ import argparse
 
 import cli
 from exchange import Exchange
+from keys import routing_key
 
 
 class Consumer(Exchange):
     def __init__(self, keys):
         super().__init__(exchange="routing.colors", exchange_type="direct")
-        self.bind(keys)
+        self.keys = keys
+
+    def connect(self):
+        super().connect()
+        self.bind(self.keys)
 
     def bind(self, keys):
         result = self.channel.queue_declare(queue="", exclusive=True)
@@ -31,7 +36,7 @@ class Consumer(Exchange):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("keys", nargs="+", type=cli.routing_key, metavar="KEY",
+    parser.add_argument("keys", nargs="+", type=routing_key, metavar="KEY",
                         help="routing keys to receive, such as blue")
     keys = parser.parse_args().keys
     with Consumer(keys) as consumer:

@@ -5,29 +5,26 @@ exchange gives a message to the queues bound with exactly its routing key.
 """
 from pika import exceptions
 
+import cli
 from queue import Queue
 
 
 class Exchange(Queue):
     def __init__(self, exchange, exchange_type):
+        super().__init__()
         self.exchange, self.exchange_type = exchange, exchange_type
         self.undelivered = 0
-        super().__init__()
 
     def connect(self):
         super().connect()
-        try:
-            # Durable: the exchange and its type survive a broker restart.
-            self.channel.exchange_declare(exchange=self.exchange,
-                                          exchange_type=self.exchange_type,
-                                          durable=True)
-        except Exception:
-            self.connection.close()  # refused: leave no connection open
-            raise
+        # Durable: the exchange and its type survive a broker restart.
+        self.channel.exchange_declare(exchange=self.exchange,
+                                      exchange_type=self.exchange_type,
+                                      durable=True)
 
     def send(self, message, routing_key=""):
         """Publish; say "sent" if a queue took it, "not delivered" if none did."""
-        self.ready_to_send()
+        cli.connect_if_needed(self)  # first, or again if a quiet spell lost it
         try:
             # mandatory: the broker returns a message no queue is bound for,
             # instead of dropping it without a word.

@@ -36,6 +36,9 @@ def answer(body):
 class Consumer(Queue):
     def __init__(self):
         super().__init__(queue="rpc.fibonacci")
+
+    def connect(self):
+        super().connect()
         # Fair dispatch: one request at a time, so servers share a burst.
         self.channel.basic_qos(prefetch_count=1)
 

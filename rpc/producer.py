@@ -31,12 +31,13 @@ def understood(body):
 
 class Producer(Queue):
     def __init__(self):
-        self.correlation_id = None
-        self.reply = None
         super().__init__(queue="rpc.fibonacci")
+        self.correlation_id = self.reply = None
 
     def connect(self):
         super().connect()
+        # Publisher confirms: the request is on the broker once sent.
+        self.channel.confirm_delivery()
         # Consume from the pseudo-queue before publishing: the broker sends
         # replies straight to this channel, and only while it consumes.
         self.channel.basic_consume(REPLY_TO, self.on_reply, auto_ack=True)
@@ -47,7 +48,7 @@ class Producer(Queue):
             self.reply = understood(body)
 
     def call(self, n, timeout):
-        self.ready_to_send()
+        cli.connect_if_needed(self)  # first, or again if a quiet spell lost it
         self.correlation_id, self.reply = str(uuid.uuid4()), None
         self.channel.basic_publish(
             exchange="", routing_key=self.queue, body=str(n).encode(),

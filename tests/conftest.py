@@ -209,7 +209,8 @@ def current_queues():
     from bench import load  # loads a folder's classes without its scripts
 
     try:
-        load("workers")["queue"].Queue("workers.tasks").connection.close()
+        with load("workers")["queue"].Queue("workers.tasks") as queue:
+            queue.connect()
     except exceptions.ChannelClosedByBroker:
         with broker_connection() as connection:
             connection.channel().queue_delete("workers.tasks")

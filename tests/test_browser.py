@@ -1,7 +1,7 @@
 """Every page of the rendered tutorial in a real browser, wide and on a phone:
 no broken image or link, no error in the console, nothing wider than the page.
 The browser part is tests/pages.js; Chromium and playwright-core come from
-tests/clients.py (`make test`)."""
+tests/tools/clients.py (`make test`)."""
 import shutil
 import subprocess
 from pathlib import Path

@@ -91,7 +91,24 @@ def test_unreachable_broker_is_one_line(script):
     status, _, errors = run(*script.split("/"), *ARGS[script], env=env, timeout=10)
     line = one_clean_line(errors)
     assert status == 1
-    assert f"127.0.0.1:{port}" in line and "rabbitmq-server" in line
+    assert f"127.0.0.1:{port}; is it running? Start it: docker start rabbitmq" in line
+    assert line.endswith("installed as a package: sudo systemctl start rabbitmq-server")
+
+
+@pytest.mark.offline
+@pytest.mark.parametrize("host, line", [
+    # Another machine's broker: no advice to start one here. (Linux connects
+    # 0.0.0.0 to this machine, so nothing leaves it; the advice goes by name.)
+    ("0.0.0.0:{port}", "cannot reach RabbitMQ at 0.0.0.0:{port}; "
+     "check the host name, the port, and any firewall on the way"),
+    ("rabbitmq.invalid:5672",
+     "cannot find rabbitmq.invalid:5672: check the host name in AMQP_URL")])
+def test_a_broker_elsewhere_is_one_line_that_fits(host, line):
+    port = closed_port()
+    env = {"AMQP_URL": f"amqp://guest:guest@{host}/%2F".format(port=port)}
+    status, _, errors = run("basic", "producer", env=env, timeout=20)
+    assert status == 1
+    assert one_clean_line(errors) == f"producer.py: {line.format(port=port)}"
 
 
 @pytest.mark.offline
@@ -103,8 +120,9 @@ def test_no_node_of_several_answering_is_one_line_naming_them_all():
     assert status == 1
     assert one_clean_line(errors) == (
         f"consumer.py: cannot reach RabbitMQ at 127.0.0.1:{first} or "
-        f"127.0.0.1:{second}; is it running? Start it with: "
-        "sudo rabbitmq-server -detached")
+        f"127.0.0.1:{second}; is it running? Start it: docker start rabbitmq (or "
+        "the README's docker run line), or, installed as a package: sudo systemctl "
+        "start rabbitmq-server")
 
 
 def test_the_first_node_that_answers_is_used():

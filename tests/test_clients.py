@@ -1,5 +1,5 @@
 """Other clients, written by other people, on the same queues and exchanges:
-Debian's amqp-tools and Node's amqplib (installed by tests/clients.py)."""
+Debian's amqp-tools and Node's amqplib (installed by tests/tools/clients.py)."""
 import shutil
 import signal
 

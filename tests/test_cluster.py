@@ -1,6 +1,6 @@
 """The patterns on a three-node cluster, with a node killed by kill -9.
 
-``make test`` runs these once, against the cluster of tests/cluster.py (and
+``make test`` runs these once, against the cluster of tests/tools/cluster.py (and
 only there: they are marked ``cluster``). Each test starts the killed node
 again and waits until every quorum queue has three members online.
 """

@@ -1,6 +1,6 @@
 """The diagrams: each shows the run its page shows, and stays legible on a phone.
 
-The run is what tests/tour.py starts, read by calling its functions with
+The run is what tests/tools/tour.py starts, read by calling its functions with
 recorders in place of the scripts. The diagram is images/X.dot as Graphviz
 reads it (``dot -Tjson``), its nodes named as in every .dot: P the producer,
 X the exchange, q... the queues, C1... the consumers. The SVG (docs) and PNG
@@ -23,7 +23,7 @@ IMAGES = ROOT / "images"
 DIAGRAMS = {"basic": "basic", "workers": "worker", "pubsub": "pubsub",
             "routing": "routing", "topic": "topic", "rpc": "rpc",
             "confirms": "confirms"}
-# Every diagram: the patterns', and the cluster page's (tests/failover.py).
+# Every diagram: the patterns', and the cluster page's (tests/tools/failover.py).
 ALL = [*DIAGRAMS.values(), "cluster"]
 # On a phone 390 px wide, furo's 16 px margins leave an image 358 px; scaled
 # down to that, no text may be smaller than 9 px.

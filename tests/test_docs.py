@@ -210,7 +210,7 @@ def test_the_rows_the_costs_page_names_are_in_its_table():
 
 GUIDES = ["queues", "quorum-queues", "confirms", "consumer-prefetch", "dlx",
           "direct-reply-to", "ttl", "heartbeats", "alarms", "consumers",
-          "clustering"]
+          "clustering", "deprecated-features", "memory", "disk-alarms"]
 
 
 @pytest.mark.offline

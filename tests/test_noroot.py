@@ -169,7 +169,7 @@ def test_as_root_nothing_is_started_for_a_url_naming_another_port():
     # Root could start this machine's broker, but it would answer on 5672.
     url = closed_port_url()
     result = subprocess.run(
-        [sys.executable, ROOT / "tests" / "broker.py", "system"],
+        [sys.executable, ROOT / "tests" / "tools" / "broker.py", "system"],
         env={**os.environ, "AMQP_URL": url}, capture_output=True, text=True,
         timeout=180)
     assert (result.returncode, result.stdout) == (1, "")

@@ -1,7 +1,7 @@
 """The scripts run on every platform a reader has: nothing in the six
 folders exists only on POSIX. The Ctrl+C tests also run, in a lane of their
 own, on a Python whose signal module lacks what Windows lacks (run.py,
-tests/windows/sitecustomize.py)."""
+tests/tools/windows/sitecustomize.py)."""
 import ast
 import os
 import subprocess
@@ -12,7 +12,7 @@ import pytest
 from harness import ROOT
 
 FOLDERS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
-WINDOWS = ROOT / "tests" / "windows"
+WINDOWS = ROOT / "tests" / "tools" / "windows"
 # Modules and names Windows' Python does not have.
 POSIX_MODULES = {"fcntl", "termios", "pwd", "grp", "resource", "posix", "tty",
                  "pty", "syslog", "crypt", "readline"}

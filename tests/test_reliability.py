@@ -21,6 +21,7 @@ from conftest import (
     BROKER,
     broker_connection,
     connections_of,
+    depths,
     our_connections,
     rabbitmqctl,
     report,
@@ -73,6 +74,28 @@ def test_a_poison_task_is_dead_lettered_and_holds_up_nothing():
     assert bodies(worker.stdout, "failed") == ["poison"] * 4
     assert bodies(worker.stdout, "received", redelivered=True) == ["poison"] * 3
     assert take("workers.tasks.failed") == [b"poison"]
+
+
+def test_a_task_whose_worker_keeps_dying_is_dead_lettered_after_the_limit():
+    # A worker that dies holding the task (kill -9: no reject, no goodbye)
+    # counts toward the delivery limit as a reject does, on every version:
+    # one delivery and DELIVERY_LIMIT redeliveries, then workers.tasks.failed.
+    limit = load("workers")["queue"].DELIVERY_LIMIT
+    assert run("workers", "producer", "crash")[0] == 0
+    workers = []
+    for _ in range(limit + 1):
+        with Script("workers", "consumer", "--seconds", 60) as worker:
+            worker.ready()
+            # On 4.3 a task given back comes after 1 s, 2 s, 3 s (delayed retry).
+            worker.wait_for("^crash received", timeout=30)
+            worker.process.send_signal(signal.SIGKILL)
+            assert worker.wait() == -signal.SIGKILL
+        workers.append(worker)
+    wait_depth("workers.tasks.failed", 1)
+    assert depths()["workers.tasks"] == (0, 0)  # it does not come back
+    assert [worker.stdout[1:] for worker in workers] == [
+        ["crash received"], *[["crash received (redelivered)"]] * limit]
+    assert take("workers.tasks.failed") == [b"crash"]
 
 
 def test_a_task_the_broker_refuses_is_reported_and_nothing_is_lost():
@@ -229,12 +252,12 @@ def test_a_class_whose_set_up_is_refused_leaves_no_connection_open(folder, name)
             channel.queue_declare(name, arguments={"x-max-length": 10})
     try:
         modules = load(folder, *(["exchange"] if exchange else []))
-        with pytest.raises(exceptions.ChannelClosedByBroker, match="PRECONDITION"):
-            if exchange:
-                modules["exchange"].Exchange(name, "direct")
-            else:
-                modules["queue"].Queue(name)
-        assert our_connections() == 0
+        pattern = (modules["exchange"].Exchange(name, "direct") if exchange
+                   else modules["queue"].Queue(name))
+        for _ in range(2):  # and again, as a service would on its next request
+            with pytest.raises(exceptions.ChannelClosedByBroker, match="PRECONDITION"):
+                pattern.receive()
+            assert our_connections() == 0
     finally:
         with broker_connection() as connection:
             if exchange:
@@ -300,19 +323,12 @@ def test_a_producer_kept_idle_past_the_heartbeat_timeout_still_sends():
 def test_a_class_kept_idle_past_the_heartbeat_timeout_still_sends(folder, monkeypatch):
     # The class in this process, as a reader's service keeps it.
     monkeypatch.setenv("AMQP_URL", url(query="heartbeat=2"))
-    modules = load(folder, *(["exchange"] if folder == "pubsub" else []),
-                   *(["producer"] if folder == "rpc" else []))
+    modules = load(folder, *(["exchange"] if folder == "pubsub" else []), "producer")
     with Consumers(folder, []) as (
             consumer,), contextlib.redirect_stdout(io.StringIO()):
-        if folder == "basic":
-            sender = modules["queue"].Queue("basic.greetings")
-            send = sender.send
-        elif folder == "pubsub":
-            sender = modules["exchange"].Exchange("pubsub.broadcast", "fanout")
-            send = sender.send
-        else:
-            sender = modules["producer"].Producer()
-            send = functools.partial(sender.call, timeout=10)
+        sender = modules["producer"].Producer()
+        send = (functools.partial(sender.call, timeout=10) if folder == "rpc"
+                else sender.send)
         with sender:
             send("0" if folder == "rpc" else "before")
             until(lambda: not our_connections(), 30, "the idle connection closed")

@@ -19,7 +19,7 @@ def test_a_lane_whose_broker_goes_away_mid_run_fails_and_is_named():
     # In a virtual host of its own: the tests it cuts short leave messages.
     vhost = VirtualHost(BROKER, "tests-cut-short")
     lane_url = BROKER.url_with(port=proxy.port, vhost=vhost.name)
-    command = [sys.executable, "tests/run.py", lane_url, "--", "-k", "test_basic",
+    command = [sys.executable, "tests/tools/run.py", lane_url, "--", "-k", "test_basic",
                "-v", "-p", "no:cacheprovider"]
     try:
         with Script("tests", "run", command=command, cwd=ROOT) as run:

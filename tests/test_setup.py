@@ -1,4 +1,4 @@
-"""The set-up step that `make tour` and `make test` run: tests/broker.py."""
+"""The set-up step that `make tour` and `make test` run: tests/tools/broker.py."""
 import os
 import subprocess
 import sys
@@ -11,9 +11,9 @@ from harness import ROOT
 
 
 def setup(*names, env=None, prefix=()):
-    """Run tests/broker.py as a reader's make does; (status, stdout, stderr)."""
+    """Run tests/tools/broker.py as a reader's make does; (status, stdout, stderr)."""
     result = subprocess.run(
-        [*prefix, sys.executable, str(ROOT / "tests" / "broker.py"), *names],
+        [*prefix, sys.executable, str(ROOT / "tests" / "tools" / "broker.py"), *names],
         env={**os.environ, **(env or {})}, capture_output=True, text=True,
         timeout=180)
     return result.returncode, result.stdout, result.stderr

@@ -10,12 +10,17 @@ import argparse
 
 import cli
 from exchange import Exchange
+from keys import binding_pattern
 
 
 class Consumer(Exchange):
     def __init__(self, patterns):
         super().__init__(exchange="topic.events", exchange_type="topic")
-        self.bind(patterns)
+        self.patterns = patterns
+
+    def connect(self):
+        super().connect()
+        self.bind(self.patterns)
 
     def bind(self, patterns):
         result = self.channel.queue_declare(queue="", exclusive=True)
@@ -33,7 +38,7 @@ class Consumer(Exchange):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("patterns", nargs="+", type=cli.binding_pattern,
+    parser.add_argument("patterns", nargs="+", type=binding_pattern,
                         metavar="PATTERN", help="binding patterns, such as kern.*")
     patterns = parser.parse_args().patterns
     with Consumer(patterns) as consumer:

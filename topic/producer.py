@@ -11,16 +11,23 @@ from datetime import datetime
 
 import cli
 from exchange import Exchange
+from keys import topic_key
 
 
 class Producer(Exchange):
     def __init__(self):
         super().__init__(exchange="topic.events", exchange_type="topic")
 
+    def connect(self):
+        super().connect()
+        # Publisher confirms: basic_publish returns once the broker has the
+        # message, so "sent" means a queue took it (mandatory, in send).
+        self.channel.confirm_delivery()
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("key", type=cli.topic_key, metavar="ROUTING_KEY",
+    parser.add_argument("key", type=topic_key, metavar="ROUTING_KEY",
                         help="words separated by dots, such as kern.critical")
     key = parser.parse_args().key
     now = datetime.now()

@@ -21,6 +21,9 @@ class Consumer(Queue):
     def __init__(self, seconds):
         super().__init__(queue="workers.tasks")
         self.seconds = seconds
+
+    def connect(self):
+        super().connect()
         # Where tasks that fail DELIVERY_LIMIT times go: see queue.py.
         self.channel.queue_declare(queue="workers.tasks.failed", durable=True,
                                    arguments={"x-queue-type": "quorum"})
@@ -28,32 +31,11 @@ class Consumer(Queue):
         self.channel.basic_qos(prefetch_count=1)
         self.start_work_thread()
 
-    def start_work_thread(self):
-        # One work thread, so that this one keeps answering the broker's
-        # heartbeats however long a task takes. Tasks wait for it in a deque
-        # (queue.py hides the standard queue module here), in order:
-        # prefetch 1 should mean one at a time, but RabbitMQ 3.10 sent the
-        # next task while a poison task it had just dead-lettered was still
-        # counted, and a single slot lost it.
-        self.tasks = collections.deque()
-        self.handed = threading.Condition()
-        threading.Thread(target=self.work_thread, daemon=True).start()
-
     def callback(self, channel, method, properties, body):
         task = body.decode(errors="backslashreplace")  # any bytes, readably
         again = " (redelivered)" if method.redelivered else ""
         print(f"{task} received{again}", flush=True)
-        with self.handed:
-            self.tasks.append((body, task, method.delivery_tag))
-            self.handed.notify()
-
-    def work_thread(self):
-        while self.connection.is_open:
-            with self.handed:
-                if not self.handed.wait_for(lambda: self.tasks, timeout=1):
-                    continue  # no task yet; stop once the connection is gone
-                body, task, tag = self.tasks.popleft()
-            self.attempt(body, task, tag)
+        self.hand_over(body, task, method.delivery_tag)  # to the work thread
 
     def work(self, body):
         """The task itself: put yours here. An exception fails the task."""
@@ -61,19 +43,6 @@ class Consumer(Queue):
         time.sleep(self.seconds)
         if "poison" in text:
             raise ValueError("poison never works")
-
-    def attempt(self, body, task, tag):
-        try:
-            self.work(body)
-            done = True
-        except Exception:  # whatever went wrong, the task goes back
-            done = False
-        try:
-            # pika is not thread-safe: ask the connection's own thread to ack.
-            self.connection.add_callback_threadsafe(
-                functools.partial(self.finish, task, tag, done))
-        except exceptions.AMQPError:
-            pass  # the connection is gone; the broker will redeliver the task
 
     def finish(self, task, tag, done):
         if done:
@@ -85,12 +54,46 @@ class Consumer(Queue):
             self.channel.basic_reject(tag, requeue=True)
             print(f"{task} failed", flush=True)
 
+    # The hand-off. The work runs on a thread of its own, so that this one
+    # keeps answering the broker's heartbeats however long a task takes.
+    def start_work_thread(self):
+        # A deque, not queue.Queue: queue.py hides the standard module here.
+        # In order, one by one: RabbitMQ 3.10 sent the next task while a
+        # poison task it had just dead-lettered still counted for prefetch.
+        self.tasks, self.handed = collections.deque(), threading.Condition()
+        threading.Thread(target=self.work_thread, daemon=True).start()
+
+    def hand_over(self, body, task, tag):
+        with self.handed:
+            self.tasks.append((body, task, tag))
+            self.handed.notify()
+
+    def work_thread(self):
+        while self.connection.is_open:
+            with self.handed:
+                if not self.handed.wait_for(lambda: self.tasks, timeout=1):
+                    continue  # no task yet; stop once the connection is gone
+                body, task, tag = self.tasks.popleft()
+            try:
+                self.work(body)
+                done = True
+            except Exception:  # whatever went wrong, the task goes back
+                done = False
+            try:
+                # pika is not thread-safe: ask the connection's thread to ack.
+                self.connection.add_callback_threadsafe(
+                    functools.partial(self.finish, task, tag, done))
+            except exceptions.AMQPError:
+                pass  # the connection is gone; the broker will redeliver it
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=cli.non_negative, default=1.0,
+    parser.add_argument("--seconds", type=float, default=1.0,
                         help="how long each task takes (default 1)")
     seconds = parser.parse_args().seconds
+    if not seconds >= 0:  # nan too
+        parser.error(f"argument --seconds: {seconds:g} is not 0 or more")
     cli.serve(functools.partial(Consumer, seconds))
 
 

@@ -18,6 +18,12 @@ class Producer(Queue):
     def __init__(self):
         super().__init__(queue="workers.tasks")
 
+    def connect(self):
+        super().connect()
+        # Publisher confirms: basic_publish returns once the task is safe on
+        # the broker, so "sent" means it is.
+        self.channel.confirm_delivery()
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)

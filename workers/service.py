@@ -56,6 +56,7 @@ def main():
     port = parser.parse_args().port
     with Producer() as Tasks.producer, \
             ThreadingHTTPServer(("127.0.0.1", port), Tasks) as server:
+        cli.connect_if_needed(Tasks.producer)  # now: a broker away is said at once
         print(f"Taking tasks at http://localhost:{server.server_port}/tasks. "
               "To exit press CTRL+C", flush=True)
         server.serve_forever()

@@ -2,8 +2,8 @@
 """Three things older tutorials do, tried on the broker at AMQP_URL.
 
 Run it with ``python deprecated.py`` against RabbitMQ 3.x and 4.x and compare.
-Each attempt gets its own channel, because the broker closes a channel when
-it refuses something.
+Each attempt gets a connection of its own: the broker closes the channel when
+it refuses something, and for some refusals the whole connection.
 """
 import os
 
@@ -14,7 +14,8 @@ AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F")
 
 
 def transient_queue(channel):
-    # Not durable, not exclusive: deprecated since RabbitMQ 4.0.
+    # Not durable, not exclusive: deprecated since RabbitMQ 4.0, refused by
+    # default since 4.3 (Debian's package still permits it).
     channel.queue_declare("deprecated.transient")
     return "accepted"
 
@@ -39,13 +40,22 @@ def other_queue_type(channel):
     return "accepted"
 
 
-with pika.BlockingConnection(pika.URLParameters(AMQP_URL)) as connection:
+def connect():
+    return pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+
+
+with connect() as connection:
     connection.channel().queue_declare("deprecated.classic", durable=True)
-    for attempt in (transient_queue, global_prefetch, other_queue_type):
+for attempt in (transient_queue, global_prefetch, other_queue_type):
+    with connect() as connection:
         try:
             print(f"{attempt.__name__}: {attempt(connection.channel())}")
         except exceptions.ChannelClosedByBroker as error:
             print(f"{attempt.__name__}: refused, {error.reply_code} {error.reply_text}")
+        except exceptions.ConnectionClosedByBroker as error:
+            print(f"{attempt.__name__}: refused, connection closed, "
+                  f"{error.reply_code} {error.reply_text}")
+with connect() as connection:
     channel = connection.channel()
     for queue in ("transient", "a", "b", "classic"):
         channel.queue_delete(f"deprecated.{queue}")

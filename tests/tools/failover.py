@@ -41,7 +41,7 @@ def killed(cluster, node, echo=None):
 
 
 def make(echo, target, args):
-    """What `make TARGET` does (tests/cluster.py ARGS), done here; what it
+    """What `make TARGET` does (tests/tools/cluster.py ARGS), done here; what it
     prints is echoed under the command line a reader types."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import broker
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 PACKAGES = {"amqp-publish": "amqp-tools", "node": "nodejs", "npm": "npm",
             "/usr/bin/chromium": "chromium",
             "dot": "graphviz",  # the diagrams' test renders them again

@@ -1,11 +1,11 @@
 """A three-node RabbitMQ cluster on this machine: the broker of the node-loss tests.
 
-    python tests/cluster.py start      start it, or its nodes that are down
+    python tests/tools/cluster.py start      start it, or its nodes that are down
                                        (make cluster)
-    python tests/cluster.py stop       stop it (make cluster-stop)
-    python tests/cluster.py kill NAME  kill -9 one node, such as cluster1
+    python tests/tools/cluster.py stop       stop it (make cluster-stop)
+    python tests/tools/cluster.py kill NAME  kill -9 one node, such as cluster1
                                        (make cluster-kill NODE=cluster1)
-    python tests/cluster.py status     each quorum queue's leader and the
+    python tests/tools/cluster.py status     each quorum queue's leader and the
                                        members online (make cluster-status)
 
 Its nodes are RabbitMQ 4.3 from the chroot broker.py provisions, each with a

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 READY = "To exit press CTRL+C"
 SHOWN = []  # every Script whose command line was echoed, in order
 RUNNING = set()  # every Script started and not yet ended

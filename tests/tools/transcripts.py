@@ -150,15 +150,69 @@ def consumer_timeout(echo=None, shown=None):
 
 
 def deprecated():
-    """What the same old-style declarations get from each broker."""
+    """What the same old-style declarations get from each broker; the
+    phases of the deprecated features on 4.3, and what a 4.3 that denies
+    transient non-exclusive queues, as RabbitMQ's own builds do, says."""
     files = {}
     for name in ("system", "4.3"):
         chosen = broker.named(name)
-        lines = []
-        run("docs/examples", "deprecated", env={"AMQP_URL": chosen.url},
-            echo=lambda _, line, lines=lines: lines.append(line))
-        files[f"deprecated-{chosen.version()}"] = lines
+        files[f"deprecated-{chosen.version()}"] = run_deprecated(chosen)
+    node = broker.named("4.3")
+    version = node.version()
+    files[f"deprecated-phases-{version}"] = deprecated_phases(node)
+    with denying(node, "transient_nonexcl_queues") as shown:
+        files[f"deprecated-denied-{version}"] = [
+            *shown, *deprecated_phases(node), *run_deprecated(node)]
     return files
+
+
+def run_deprecated(chosen):
+    lines = []
+    run("docs/examples", "deprecated", env={"AMQP_URL": chosen.url},
+        echo=lambda _, line: lines.append(line))
+    return lines
+
+
+# The deprecated features the troubleshooting page is about.
+FEATURES = ("global_qos", "transient_nonexcl_queues")
+
+
+def deprecated_phases(node):
+    """The 4.3 node's phase (its build's default) and state (in force on the
+    node) of each of FEATURES, as rabbitmq-diagnostics lists them."""
+    args = ["-q", "list_deprecated_features", "name", "deprecation_phase",
+            "state", "--formatter=csv"]
+    listing = broker.as_root(*node.AS_RABBITMQ, "rabbitmq-diagnostics", *args,
+                             capture_output=True, text=True, timeout=120,
+                             check=True).stdout
+    return [f"$ sudo rabbitmq-diagnostics {shlex.join(args)} | grep "
+            + " ".join(f"-e {feature}" for feature in FEATURES),
+            *(line for line in listing.splitlines()
+              if line.split(",")[0].strip('"') in FEATURES)]
+
+
+@contextlib.contextmanager
+def denying(node, feature):
+    """The 4.3 node restarted with feature denied in its rabbitmq.conf;
+    yields the file, as a reader shows it. Afterwards the file is as it
+    was, and the node restarted with it."""
+    conf = broker.CHROOT / "etc" / "rabbitmq" / "rabbitmq.conf"
+    was = conf.read_text() if conf.exists() else None
+
+    def restart():
+        node.ctl("shutdown")  # the node reads rabbitmq.conf when it starts
+        node.ensure()
+
+    conf.write_text(f"{was or ''}deprecated_features.permit.{feature} = false\n")
+    try:
+        restart()
+        yield ["$ cat /etc/rabbitmq/rabbitmq.conf", *conf.read_text().splitlines()]
+    finally:
+        if was is None:
+            conf.unlink()
+        else:
+            conf.write_text(was)
+        restart()
 
 
 # Where a reader's copy of the repository is, in what the pages show.
@@ -457,10 +511,12 @@ def timeout_run(name):
 
 def main(args):
     """make transcripts: every page's runs; "pages": all but the cluster
-    page's; "cluster": that page's only (make transcripts-cluster)."""
+    page's; "cluster": that page's only (make transcripts-cluster);
+    "deprecated": the troubleshooting page's runs of deprecated.py only."""
     if args != ["cluster"]:
         for name, lines in deprecated().items():
             write(OUT / "troubleshooting" / f"{name}.txt", lines)
+    if args in ([], ["pages"]):
         write(OUT / "versions.rst", versions())
         with at_readers_address():
             for name in tour.PATTERNS:
@@ -481,7 +537,7 @@ def main(args):
             for name, lines in confirms().items():
                 write(OUT / f"{name}.txt", lines)
         timeout_run("-3.x")  # on the system broker, RabbitMQ 3.x
-    if args != ["pages"]:
+    if args in ([], ["cluster"]):
         for name, lines in cluster().items():
             write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
     print(f"transcripts written to {OUT.relative_to(ROOT)}", file=sys.stderr)

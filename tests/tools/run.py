@@ -1,6 +1,6 @@
 """``make test``: every lane, each one pytest run, and one line for each.
 
-    python tests/run.py [LANE ...] [-- PYTEST-ARGS]
+    python tests/tools/run.py [LANE ...] [-- PYTEST-ARGS]
 
 The lanes (default: all of them; naming only brokers, as ``make test
 RABBITMQ=system`` does, adds the offline lane, and the script lanes where the
@@ -53,7 +53,7 @@ from pathlib import Path
 import broker
 import clients
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 VENVS = broker.CACHE / "rabbitmq-tutorial" / "venvs"
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
@@ -69,6 +69,7 @@ SCRIPTS = [f"test_{name}.py" for name in
            ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli",
             "confirms")]
 CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py", "test_confirms.py"]
+WINDOWS = Path(__file__).resolve().parent / "windows"  # sitecustomize.py
 LOGS = Path(tempfile.mkdtemp(prefix="make-test-"))
 
 
@@ -360,7 +361,7 @@ def main(names, extra):
         chains.setdefault("system", [[]])[-1].append(functools.partial(
             in_vhost, ["Without POSIX signals, as on Windows"], sys.executable,
             system, [*extra, "-k", "signal or ctrl_c"], CTRL_C,
-            {"PYTHONPATH": str(TESTS / "windows")}, "not cluster and not alone"))
+            {"PYTHONPATH": str(WINDOWS)}, "not cluster and not alone"))
     if "noroot" in names:  # it stops the system broker's app: after the rest
         chains.setdefault("system", []).append([functools.partial(
             lane, "As a user without root: make test RABBITMQ=system",

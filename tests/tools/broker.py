@@ -17,8 +17,8 @@ Three are known by name:
 
 Any other name is taken as an AMQP URL of a broker someone else runs.
 
-    python tests/broker.py [NAME ...]        make sure each answers
-    python tests/broker.py ctl NAME ARG ...  rabbitmqctl on broker NAME
+    python tests/tools/broker.py [NAME ...]        make sure each answers
+    python tests/tools/broker.py ctl NAME ARG ...  rabbitmqctl on broker NAME
 """
 import contextlib
 import json
