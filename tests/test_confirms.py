@@ -75,7 +75,7 @@ def test_ctrl_c_mid_run_ends_quietly_saying_how_many_were_confirmed(strategy):
     with Script("confirms", "producer", "--strategy", strategy,
                 "--count", 300_000) as producer:
         started_publishing(producer)
-        assert producer.signal() == 0
+        assert producer.signal() == 0, producer.tail()
     assert producer.stderr == []
     stopped = re.fullmatch(rf"Stopped: ([\d,]+) of 300,000 messages confirmed "
                            rf"{STRATEGIES[strategy]}", producer.stdout[-1])

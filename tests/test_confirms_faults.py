@@ -79,13 +79,15 @@ def test_the_broker_never_holds_more_unconfirmed_than_the_window(strategy, size)
     with Script("confirms", "producer", "--strategy", strategy, "--count", 300_000,
                 "--batch-size", 50, "--window", 200) as producer:
         started_publishing(producer)
-        seen = []
-        for _ in range(3):  # each look takes about a second
+        seen, deadline = [], time.monotonic() + 60
+        # Each look takes about a second; on a busy machine a look may find
+        # the window empty: look until one finds it in use, three at least.
+        while (len(seen) < 3 or max(seen) <= 1) and time.monotonic() < deadline:
             seen += [int(count) for line in rabbitmqctl(
                 "-q", "list_channels", "--no-table-headers", "vhost",
                 "messages_unconfirmed").splitlines()
                 for where, count in [line.split("\t")] if where == vhost()]
-        assert producer.signal() == 0
+        assert producer.signal() == 0, producer.tail()
     drain()
     # Other channels in the virtual host hold one at most (BlockingConnection).
     assert 1 < max(seen) <= size, seen
@@ -120,10 +122,20 @@ def test_messages_no_queue_takes_are_returned_and_reported():
                 connection.channel().queue_delete(QUEUE)
             status = producer.wait(60)
     assert status == 1 and producer.stdout == [], producer.tail()
-    returned = re.fullmatch(r"producer\.py: RabbitMQ returned ([\d,]+) of 100 "
-                            r"messages: no queue took them", producer.stderr[-1])
-    assert returned and len(producer.stderr) == 1, producer.stderr
-    assert 0 < number(returned[1]) <= 90
+    if BROKER.version().startswith("3.") and len(producer.stderr) == 2:
+        # RabbitMQ 3.x closes the connection instead when a message was on its
+        # way to the queue deleted (the page's 3.x box): the producer connects
+        # again, declares the queue, and the retries meet the full queue.
+        assert producer.stderr[0].endswith("closed the connection: "
+                                           "INTERNAL_ERROR; reconnecting in 1 s")
+        assert re.fullmatch(r"producer\.py: RabbitMQ refused [\d,]+ of 100 messages: "
+                            r"the queue is full, or too few of its nodes are up",
+                            producer.stderr[1]), producer.stderr
+    else:
+        returned = re.fullmatch(r"producer\.py: RabbitMQ returned ([\d,]+) of 100 "
+                                r"messages: no queue took them", producer.stderr[-1])
+        assert returned and len(producer.stderr) == 1, producer.stderr
+        assert 0 < number(returned[1]) <= 90
     with broker_connection() as connection:  # the queue the retries declared
         connection.channel().queue_delete(QUEUE)
 
