@@ -50,9 +50,7 @@ class Consumer(Queue):
     def callback(self, channel, method, properties, body):
         headers = properties.headers or {}
         offset = headers["x-stream-offset"]  # where this event is in the stream
-        if isinstance(self.asked, int) and offset > self.asked and not self.wanted:
-            print(offsets.gone(self.queue, self.asked, offset), flush=True)
-        self.asked = None  # only the first event can be elsewhere
+        self.asked = None  # reading: no longer past the end
         event = body.decode(errors="backslashreplace")  # any bytes, readably
         with offsets.uninterrupted():  # printed and kept, or neither
             if self.bookmark.last is not None and offset <= self.bookmark.last:

@@ -89,7 +89,3 @@ def past_the_end(stream, asked, end):
     return (f"Offset {asked} is past the end of {stream}: reading from the "
             f"next event, at offset {end}")
 
-
-def gone(stream, asked, first):
-    return (f"Events {asked} to {first - 1} of {stream} are gone (retention "
-            f"removed them): reading from offset {first}")

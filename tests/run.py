@@ -66,7 +66,8 @@ LANES = 6
 # system broker: each beside the other broker's outages.
 NEWER = (3, 12)
 SCRIPTS = [f"test_{name}.py" for name in
-           ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli")]
+           ("basic", "workers", "pubsub", "routing", "topic", "rpc", "streams",
+            "cli")]
 CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py"]
 LOGS = Path(tempfile.mkdtemp(prefix="make-test-"))
 
