@@ -201,6 +201,13 @@ def test_retention_removes_the_oldest_events_and_first_starts_at_the_oldest_kept
                 "streams-small", r"^streams\.events$", limits)
     try:
         send("zero")
+        # The lesson's own limits, as declared; the policy's, lower, win.
+        [row] = [line for line in rabbitmqctl(
+            "-q", "list_queues", "-p", vhost(), "name", "type", "arguments"
+            ).splitlines() if line.startswith(f"{STREAM}\t")]
+        assert row.startswith("streams.events\tstream\t"), row
+        assert all(key in row for key in ("x-max-age", "x-max-length-bytes",
+                                          "x-stream-max-segment-size-bytes")), row
         with reader("--name", "late", "--offset", "first", cwd=tmp_path) as late:
             read(late, 1)
         sent = send(*[f"event {i}" for i in range(1, 400)])
