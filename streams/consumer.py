@@ -22,39 +22,19 @@ class Consumer(Queue):
         # After the last event processed, if any; the first time, at --offset.
         last = self.bookmark.last
         self.asked = self.offset if last is None else last + 1
-        if self.bookmark.name:
-            where = "at --offset" if last is None else f"after offset {last}"
-            print(f"Reader {self.bookmark.name} starts {where} "
-                  f"(kept in {self.bookmark.path})", flush=True)
+        self.bookmark.say_where()
         if isinstance(self.asked, int):
-            # Asked for an offset past the end, RabbitMQ waits until it is
-            # written: the first event appended from now on says where the
-            # end is. Prefetch 1: it cancels itself before another comes.
-            self.channel.basic_qos(prefetch_count=1)
-            self.channel.basic_consume(self.queue, self.ends_at,
-                                       arguments={"x-stream-offset": "next"})
+            offsets.watch_the_end(self)  # past it, read from there instead
         super().receive(self.asked, self.wanted)
-
-    def ends_at(self, channel, method, properties, body):
-        channel.basic_cancel(method.consumer_tag)
-        channel.basic_ack(method.delivery_tag)
-        end = properties.headers["x-stream-offset"]
-        if self.asked is not None and end < self.asked:  # nothing read yet
-            print(offsets.past_the_end(self.queue, self.asked, end), flush=True)
-            for tag in channel.consumer_tags:  # read from the end instead
-                channel.basic_cancel(tag)
-            self.bookmark.last = self.asked = None
-            channel.basic_consume(self.queue, self.callback,
-                                  arguments={"x-stream-offset": end})
 
     def callback(self, channel, method, properties, body):
         headers = properties.headers or {}
         offset = headers["x-stream-offset"]  # where this event is in the stream
-        self.asked = None  # reading: no longer past the end
+        self.asked = None  # reading, so not past the end
         event = body.decode(errors="backslashreplace")  # any bytes, readably
         with offsets.uninterrupted():  # printed and kept, or neither
             if self.bookmark.last is not None and offset <= self.bookmark.last:
-                pass  # read already: a chunk may start before the offset asked
+                pass  # read already (after a change of offset, see offsets.py)
             elif self.wanted and headers.get("x-stream-filter-value") != self.wanted:
                 # The broker's filter lets through whole chunks, and RabbitMQ
                 # before 3.13 has none: check each event.

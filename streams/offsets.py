@@ -1,8 +1,7 @@
 """Where a stream reader starts, and how a named reader keeps its place.
 
-The command line's plumbing for consumer.py: --offset read as what
-x-stream-offset takes, --name as a Bookmark, and the notes a reader prints
-when the stream does not start where it asked.
+consumer.py's plumbing: --offset read as what x-stream-offset takes, --name
+as a Bookmark kept in a file, and reading from the end when asked past it.
 """
 import argparse
 import contextlib
@@ -58,6 +57,13 @@ class Bookmark:
                     "it to read from --offset again")
             self.last = int(text)
 
+    def say_where(self):
+        if self.name:
+            where = ("at --offset" if self.last is None
+                     else f"after offset {self.last}")
+            print(f"Reader {self.name} starts {where} (kept in {self.path})",
+                  flush=True)
+
     def keep(self, offset):
         self.last = offset
         if self.path:
@@ -85,7 +91,25 @@ def uninterrupted():
                 kept[number](number, frame)
 
 
-def past_the_end(stream, asked, end):
-    return (f"Offset {asked} is past the end of {stream}: reading from the "
-            f"next event, at offset {end}")
+def watch_the_end(consumer):
+    """Asked for an offset past the end, RabbitMQ waits until it is written.
+    Read from the end instead, and say so: the first event appended from now
+    on (x-stream-offset "next") says where the end is. Prefetch 1: the
+    watcher cancels itself before another event comes."""
+    def ends_at(channel, method, properties, body):
+        channel.basic_cancel(method.consumer_tag)
+        channel.basic_ack(method.delivery_tag)
+        end = properties.headers["x-stream-offset"]
+        if consumer.asked is not None and end < consumer.asked:  # none read yet
+            print(f"Offset {consumer.asked} is past the end of {consumer.queue}: "
+                  f"reading from the next event, at offset {end}", flush=True)
+            for tag in channel.consumer_tags:  # the reader waiting for it
+                channel.basic_cancel(tag)
+            consumer.bookmark.last = consumer.asked = None
+            channel.basic_consume(consumer.queue, consumer.callback,
+                                  arguments={"x-stream-offset": end})
+
+    consumer.channel.basic_qos(prefetch_count=1)
+    consumer.channel.basic_consume(consumer.queue, ends_at,
+                                   arguments={"x-stream-offset": "next"})
 
