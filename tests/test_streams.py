@@ -5,7 +5,6 @@ what it is sent, so one test's events would be the next one's history.
 """
 import re
 import signal
-import time
 from urllib.parse import unquote, urlsplit
 
 import pytest
