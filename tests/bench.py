@@ -34,7 +34,7 @@ URL = URL_TEXT = None  # the broker being measured: set by measure()
 ROWS = {}  # broker version: [row, ...]; a row is a dict
 SCALING = {}  # (broker version, chart): {x: (ours, bare)}
 FIGURES = {}  # broker version: {(key, what): the median}, for a reader's eyes
-PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
+PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "streams"]
 
 
 def load(folder, *names):
@@ -588,9 +588,10 @@ def measure(name):
     # The classes loaded in this process read it, as the scripts do.
     os.environ["AMQP_URL"] = chosen.url
     version = chosen.version()
+    from bench_streams import bench_streams  # it builds on this module
     for bench in (bench_send, bench_fanout, bench_workers_send,
                   bench_workers_consume, bench_fair_dispatch, bench_rpc,
-                  bench_startup):
+                  bench_startup, bench_streams):
         bench(version)
     return version
 
