@@ -15,7 +15,7 @@ from conftest import QUEUES
 from harness import ROOT
 
 DOCS = ROOT / "docs"
-PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc"]
+PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "streams"]
 
 
 def includes(page):

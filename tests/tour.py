@@ -83,6 +83,18 @@ def rpc(echo=say, look=None):
             look()
 
 
+def streams(echo=say, look=None):
+    with Consumers("streams", [], [], echo=echo) as readers:
+        producer("streams", echo=echo)
+        wait_total(readers, "received$", 10)
+    # Started after the events were sent, from a minute back: the stream
+    # kept them.
+    with Consumers("streams", ["--offset", "1m"], echo=echo) as late:
+        wait_total(late, "received$", 5)
+        if look:
+            look()
+
+
 PATTERNS = {
     "basic": (basic, "one producer, one queue, one consumer"),
     "workers": (workers, "one queue shared by three workers, one task each at a time"),
@@ -90,6 +102,7 @@ PATTERNS = {
     "routing": (routing, "a direct exchange: each consumer gets the keys it bound"),
     "topic": (topic, "a topic exchange: keys matched against patterns"),
     "rpc": (rpc, "a client asks for fib(n) and two servers share the requests"),
+    "streams": (streams, "a stream: readers read the same events, from any point"),
 }
 
 

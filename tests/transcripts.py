@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import broker
+import streams_runs
 import tour
 from harness import ROOT, Consumers, Script, run
 from proxy import Proxy
@@ -39,6 +40,7 @@ SINGLE = {
     "topic/bad-pattern": ("topic", "consumer", ["kern*"], {}, False),
     "rpc/no-server": ("rpc", "producer", ["30", "--timeout", "2"], {}, False),
     "rpc/too-large": ("rpc", "producer", ["5000"], {}, True),
+    "streams/bad-offset": ("streams", "consumer", ["--offset", "nonsense"], {}, False),
     "troubleshooting/not-running": (
         "basic", "consumer", [], {"AMQP_URL": CLOSED}, False),
     # The broker's URL, with a wrong password (when run: BROKER may change).
@@ -425,9 +427,23 @@ def timeout_run(name):
         write(OUT / "workers" / "timeout-producer.txt", terminals["producer"])
 
 
+def streams():
+    """The streams page's runs only: python tests/transcripts.py streams."""
+    with at_readers_address():
+        for terminal, lines in record_tour("streams").items():
+            write(OUT / "streams" / f"{terminal}.txt", lines)
+        write(OUT / "streams/bad-offset.txt", record_single("streams/bad-offset"))
+        streams_runs.write(OUT, streams_runs.page(BROKER))
+    streams_runs.write(OUT, streams_runs.filtered(BROKER, "-3.x"))
+
+
 def main(args):
     """make transcripts: every page's runs; "pages": all but the cluster
-    page's; "cluster": that page's only (make transcripts-cluster)."""
+    page's; "cluster": that page's only (make transcripts-cluster);
+    "streams": the streams page's only."""
+    if args == ["streams"]:
+        streams()
+        return
     if args != ["cluster"]:
         for name, lines in deprecated().items():
             write(OUT / "troubleshooting" / f"{name}.txt", lines)
@@ -448,7 +464,9 @@ def main(args):
                 write(OUT / f"{name}.txt", lines)
             for name, lines in {**troubles(), **pika_15()}.items():
                 write(OUT / "troubleshooting" / f"{name}.txt", lines)
+            streams_runs.write(OUT, streams_runs.page(BROKER))
         timeout_run("-3.x")  # on the system broker, RabbitMQ 3.x
+        streams_runs.write(OUT, streams_runs.filtered(BROKER, "-3.x"))
     if args != ["pages"]:
         for name, lines in cluster().items():
             write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
