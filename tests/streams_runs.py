@@ -128,7 +128,6 @@ def filtered(broker, name=""):
     with Consumers("streams", ["--offset", "first", "--filter", "red"],
                    echo=echo) as (reader,):
         reader.wait_for("r3 received$")
-        echo("consumer", "^C")
     delete(broker)
     files = {f"streams/filter-consumer{name}": echo.lines["consumer"]}
     if not name:
@@ -143,7 +142,6 @@ def past_the_end(broker):
     with Consumers("streams", ["--offset", "1000"], echo=echo) as (reader,):
         run("streams", "producer", "c", label="producer", echo=echo)
         reader.wait_for("c received$")
-        echo("consumer", "^C")
     delete(broker)
     return {"streams/past-the-end": echo.lines["consumer"],
             "streams/past-the-end-producer": echo.lines["producer"]}
