@@ -40,8 +40,8 @@ LANE_REPORT = os.environ.get("LANE_REPORT")
 # must leave them empty.
 QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
           "rpc.fibonacci"]
-# A stream keeps what it is sent: never empty, so a test that declared one
-# deletes it after.
+# A pattern's streams. A stream keeps what it is sent, so it is never empty:
+# each test starts without them, and whatever it declared is deleted after.
 STREAMS = ["streams.events"]
 
 
@@ -183,15 +183,10 @@ def vhost_connections():
         for each_vhost, port in [line.split("\t")] if each_vhost == vhost}
 
 
-def existing(queues):
-    """Those of queues that the broker has."""
-    found = set()
+def delete_streams():
     with broker_connection() as connection:
-        for queue in queues:
-            with contextlib.suppress(exceptions.ChannelClosedByBroker):
-                connection.channel().queue_declare(queue, passive=True)
-                found.add(queue)
-    return found
+        for stream in STREAMS:
+            connection.channel().queue_delete(stream)
 
 
 def left_on_broker():
@@ -257,7 +252,7 @@ def leave_as_found(request):
     if leftover:  # an earlier test's: it failed for it already
         for queue in leftover:
             take(queue)
-    streams = existing(STREAMS)
+    delete_streams()
     calls = BROKER.ctl_calls
     # Others may use this node meanwhile, unless the test is marked alone.
     BROKER.shared = not request.node.get_closest_marker("alone")
@@ -266,9 +261,7 @@ def leave_as_found(request):
     finally:
         BROKER.shared = False
     check_scripts_ended()
-    with broker_connection() as connection:
-        for stream in existing(STREAMS) - streams:
-            connection.channel().queue_delete(stream)
+    delete_streams()
     # A script just stopped may take a moment to leave the broker.
     try:
         harness.until(lambda: not left_on_broker(), 5, "the broker as found")
