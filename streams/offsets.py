@@ -49,13 +49,18 @@ class Bookmark:
                 f"{name!r}: a name is a word of letters, digits, - and _ "
                 "that names a file on every system: NAME.offset")
         self.path = Path(f"{name}.offset")
-        with contextlib.suppress(FileNotFoundError):
+        try:
             text = self.path.read_text().strip()
-            if not text.isdigit():
-                raise argparse.ArgumentTypeError(
-                    f"{self.path} holds {text[:20]!r}, not an offset: delete "
-                    "it to read from --offset again")
-            self.last = int(text)
+        except FileNotFoundError:
+            return  # a reader's first run
+        except (OSError, UnicodeDecodeError) as error:
+            raise argparse.ArgumentTypeError(
+                f"cannot read {self.path}: {error}") from None
+        if not (text.isascii() and text.isdigit()):
+            raise argparse.ArgumentTypeError(
+                f"{self.path} holds {text[:20]!r}, not an offset: delete it "
+                "to read from --offset again")
+        self.last = int(text)
 
     def say_where(self):
         if self.name:
