@@ -6,15 +6,14 @@ history.
 """
 import re
 import signal
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from pika import exceptions
 
 import streams_runs
 import transcripts
-from conftest import AMQP_URL, BROKER, broker_connection, rabbitmqctl, report
-from harness import Consumers, Script, bodies, run, until
+from conftest import BROKER, broker_connection, report
+from harness import Consumers, Script, bodies, run
 
 STREAM = "streams.events"
 EVENT = re.compile(r"^\[(\d+)\] (.*) (received|skipped)$")
@@ -152,66 +151,6 @@ def test_a_named_reader_killed_reads_at_most_the_event_in_flight_twice(tmp_path)
     report(f"streams on RabbitMQ {BROKER.version()}: a reader killed by kill -9 "
            f"after {len(before)} events went on at offset {kept + 1}; "
            f"{len(read_twice)} event read twice, none missed")
-
-
-def vhost():
-    return unquote(urlsplit(AMQP_URL.split(",")[0]).path[1:]) or "/"
-
-
-def first_offset():
-    """The offset of the oldest event the stream keeps."""
-    with broker_connection() as connection:
-        channel = connection.channel()
-        channel.basic_qos(prefetch_count=1)
-        got = []
-
-        def first(channel, method, properties, body):
-            got.append(properties.headers["x-stream-offset"])
-
-        channel.basic_consume(STREAM, first, arguments={"x-stream-offset": "first"})
-        until(lambda: got or connection.process_data_events(0.1), 15,
-              "the stream's first event")
-        channel.basic_cancel(channel.consumer_tags[0])
-        channel.basic_ack(multiple=True)
-        return got[0]
-
-
-def test_retention_removes_the_oldest_events_and_first_starts_at_the_oldest_kept(
-        tmp_path):
-    # Small limits, so that a few hundred events pass them. A policy, set
-    # before the stream is declared: a segment's size is fixed when it is made.
-    limits = '{"max-length-bytes": 20000, "stream-max-segment-size-bytes": 4000}'
-    rabbitmqctl("set_policy", "-p", vhost(), "--apply-to", "queues",
-                "streams-small", r"^streams\.events$", limits)
-    try:
-        send("zero")
-        # The lesson's own limits, as declared; the policy's, lower, win.
-        [row] = [line for line in rabbitmqctl(
-            "-q", "list_queues", "-p", vhost(), "name", "type", "arguments"
-            ).splitlines() if line.startswith(f"{STREAM}\t")]
-        assert row.startswith("streams.events\tstream\t"), row
-        assert all(key in row for key in ("x-max-age", "x-max-length-bytes",
-                                          "x-stream-max-segment-size-bytes")), row
-        with reader("--name", "late", "--offset", "first", cwd=tmp_path) as late:
-            read(late, 1)
-        sent = send(*[f"event {i}" for i in range(1, 400)])
-        until(lambda: first_offset() > 1, 30, "retention removing old segments")
-        oldest = first_offset()
-        with Consumers("streams", ["--offset", "first"]) as (each,):
-            got = read(each, 1)
-            each.wait_for(r"^\[\d+\] event 399 received$")
-            got = events(each.stdout)
-        with reader("--name", "late", cwd=tmp_path) as again:
-            again.wait_for(r"^\[\d+\] event 399 received$")
-    finally:
-        rabbitmqctl("clear_policy", "-p", vhost(), "streams-small")
-    # The oldest kept, then all that came after; offsets count the broker's
-    # own bookkeeping too (one entry per segment), so they outrun the events.
-    kept = [event for _, event in got]
-    assert got[0][0] == oldest and kept == sent[-len(kept):] and len(kept) < 300
-    assert events(again.stdout) == got
-    report(f"streams on RabbitMQ {BROKER.version()}: with 20 kB kept, 400 events "
-           f"sent, --offset first started at offset {oldest}")
 
 
 def test_a_filtered_reader_reads_only_its_events_whatever_the_broker_lets_through():

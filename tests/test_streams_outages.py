@@ -1,13 +1,17 @@
-"""Streams when the broker goes away: restarted, or a cluster's node killed.
+"""Streams with the broker changed: a retention policy, a restart, a
+cluster's node killed.
 
 Apart from test_streams.py, whose tests run beside others on every Python
-and pika: these stop a broker (marked alone) or need the cluster.
+and pika: these change the node (marked alone) or need the cluster.
 """
-import pytest
-from test_streams import STREAM, events, read, reader, send
+from urllib.parse import unquote, urlsplit
 
-from conftest import BROKER, rabbitmqctl, report
-from harness import run, until
+import pytest
+
+import streams_runs
+from conftest import AMQP_URL, BROKER, rabbitmqctl, report
+from harness import Consumers, run, until
+from test_streams import STREAM, events, read, reader, send
 
 
 @pytest.mark.alone
@@ -32,6 +36,50 @@ def test_a_named_reader_goes_on_after_a_broker_restart(tmp_path):
         "Reader audit starts after offset 1 (kept in audit.offset)"}, starts
     assert got == [(0, "before 1"), (1, "before 2"), (2, "after 1"), (3, "after 2")]
 
+
+
+def vhost():
+    return unquote(urlsplit(AMQP_URL.split(",")[0]).path[1:]) or "/"
+
+
+@pytest.mark.alone  # a policy: conftest checks the node's as a whole
+def test_retention_removes_the_oldest_events_and_first_starts_at_the_oldest_kept(
+        tmp_path):
+    # Small limits, so that a few hundred events pass them. A policy, set
+    # before the stream is declared: a segment's size is fixed when it is made.
+    limits = '{"max-length-bytes": 20000, "stream-max-segment-size-bytes": 4000}'
+    rabbitmqctl("set_policy", "-p", vhost(), "--apply-to", "queues",
+                "streams-small", r"^streams\.events$", limits)
+    try:
+        send("zero")
+        # The lesson's own limits, as declared; the policy's, lower, win.
+        [row] = [line for line in rabbitmqctl(
+            "-q", "list_queues", "-p", vhost(), "name", "type", "arguments"
+            ).splitlines() if line.startswith(f"{STREAM}\t")]
+        assert row.startswith("streams.events\tstream\t"), row
+        assert all(key in row for key in ("x-max-age", "x-max-length-bytes",
+                                          "x-stream-max-segment-size-bytes")), row
+        with reader("--name", "late", "--offset", "first", cwd=tmp_path) as late:
+            read(late, 1)
+        sent = send(*[f"event {i}" for i in range(1, 400)])
+        until(lambda: streams_runs.first_offset(BROKER) > 1, 30,
+              "retention removing old segments")
+        oldest = streams_runs.first_offset(BROKER)
+        with Consumers("streams", ["--offset", "first"]) as (each,):
+            got = read(each, 1)
+            each.wait_for(r"^\[\d+\] event 399 received$")
+            got = events(each.stdout)
+        with reader("--name", "late", cwd=tmp_path) as again:
+            again.wait_for(r"^\[\d+\] event 399 received$")
+    finally:
+        rabbitmqctl("clear_policy", "-p", vhost(), "streams-small")
+    # The oldest kept, then all that came after; offsets count the broker's
+    # own bookkeeping too (one entry per segment), so they outrun the events.
+    kept = [event for _, event in got]
+    assert got[0][0] == oldest and kept == sent[-len(kept):] and len(kept) < 300
+    assert events(again.stdout) == got
+    report(f"streams on RabbitMQ {BROKER.version()}: with 20 kB kept, 400 events "
+           f"sent, --offset first started at offset {oldest}")
 
 
 def stream_replicas():
