@@ -40,6 +40,9 @@ LANE_REPORT = os.environ.get("LANE_REPORT")
 # must leave them empty.
 QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
           "rpc.fibonacci", "confirms.messages"]
+# A pattern's streams. A stream keeps what it is sent, so it is never empty:
+# each test starts without them, and whatever it declared is deleted after.
+STREAMS = ["streams.events"]
 
 
 def pytest_configure(config):
@@ -180,6 +183,12 @@ def vhost_connections():
         for each_vhost, port in [line.split("\t")] if each_vhost == vhost}
 
 
+def delete_streams():
+    with broker_connection() as connection:
+        for stream in STREAMS:
+            connection.channel().queue_delete(stream)
+
+
 def left_on_broker():
     """What is left: messages, consumers, connections."""
     left = {queue: f"{messages} messages, {consumers} consumers"
@@ -244,6 +253,7 @@ def leave_as_found(request):
     if leftover:  # an earlier test's: it failed for it already
         for queue in leftover:
             take(queue)
+    delete_streams()
     calls = BROKER.ctl_calls
     # Others may use this node meanwhile, unless the test is marked alone.
     BROKER.shared = not request.node.get_closest_marker("alone")
@@ -252,6 +262,7 @@ def leave_as_found(request):
     finally:
         BROKER.shared = False
     check_scripts_ended()
+    delete_streams()
     # A script just stopped may take a moment to leave the broker.
     try:
         harness.until(lambda: not left_on_broker(), 5, "the broker as found")

@@ -17,6 +17,7 @@ ARGS = {
     "topic/producer": ["kern.critical"], "topic/consumer": ["kern.*"],
     "rpc/producer": ["5"], "rpc/consumer": [],
     "confirms/producer": ["--count", "5"], "confirms/consumer": [],
+    "streams/producer": [], "streams/consumer": [],
 }
 SCRIPTS = sorted(str(path.relative_to(ROOT).with_suffix(""))
                  for path in ROOT.glob("*/*.py")
@@ -221,8 +222,8 @@ def test_cli_py_is_the_same_in_every_folder():
     # Each folder has its own copy so that it runs alone; a fix made in one
     # folder must be made in all.
     copies = {path.parent.name: path.read_bytes() for path in ROOT.glob("*/cli.py")}
-    assert sorted(copies) == ["basic", "confirms", "pubsub", "routing", "rpc", "topic",
-                              "workers"]
+    assert sorted(copies) == ["basic", "confirms", "pubsub", "routing", "rpc",
+                              "streams", "topic", "workers"]
     assert len(set(copies.values())) == 1, "cli.py differs between folders"
 
 

@@ -22,7 +22,8 @@ from harness import ROOT
 IMAGES = ROOT / "images"
 DIAGRAMS = {"basic": "basic", "workers": "worker", "pubsub": "pubsub",
             "routing": "routing", "topic": "topic", "rpc": "rpc",
-            "confirms": "confirms"}
+            "confirms": "confirms",
+            "streams": "streams"}
 # Every diagram: the patterns', and the cluster page's (tests/tools/failover.py).
 ALL = [*DIAGRAMS.values(), "cluster"]
 # On a phone 390 px wide, furo's 16 px margins leave an image 358 px; scaled

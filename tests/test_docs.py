@@ -15,7 +15,8 @@ from conftest import QUEUES
 from harness import ROOT
 
 DOCS = ROOT / "docs"
-PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "confirms"]
+PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "confirms",
+            "streams"]
 
 
 def includes(page):

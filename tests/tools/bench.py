@@ -34,7 +34,8 @@ URL = URL_TEXT = None  # the broker being measured: set by measure()
 ROWS = {}  # broker version: [row, ...]; a row is a dict
 SCALING = {}  # (broker version, chart): {x: (ours, bare)}
 FIGURES = {}  # broker version: {(key, what): the median}, for a reader's eyes
-PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "confirms"]
+PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "confirms",
+            "streams"]
 
 
 def load(folder, *names):
@@ -591,6 +592,9 @@ def measure(name):
     for bench in BENCHES:
         if not ONLY or bench.__name__.removeprefix("bench_") in ONLY:
             bench(version)
+    if not ONLY or "streams" in ONLY:
+        from bench_streams import bench_streams  # it builds on this module
+        bench_streams(version)
     if not ONLY or "confirms" in ONLY:  # its rows and figures: bench_confirms.py
         import bench_confirms
         bench_confirms.run(version, sys.modules[__name__])

@@ -67,7 +67,7 @@ LANES = 6
 NEWER = (3, 12)
 SCRIPTS = [f"test_{name}.py" for name in
            ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli",
-            "confirms")]
+            "confirms", "streams")]
 CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py", "test_confirms.py"]
 WINDOWS = Path(__file__).resolve().parent / "windows"  # sitecustomize.py
 LOGS = Path(tempfile.mkdtemp(prefix="make-test-"))

@@ -87,6 +87,16 @@ def confirms(echo=say, look=None):
     with Consumers("confirms", [], echo=echo) as consumers:
         producer("confirms", "--count", "5", echo=echo)
         wait_total(consumers, "received$", 15)
+
+
+def streams(echo=say, look=None):
+    with Consumers("streams", [], [], echo=echo) as readers:
+        producer("streams", echo=echo)
+        wait_total(readers, "received$", 10)
+    # Started after the events were sent, from a minute back: the stream
+    # kept them.
+    with Consumers("streams", ["--offset", "1m"], echo=echo) as late:
+        wait_total(late, "received$", 5)
         if look:
             look()
 
@@ -100,6 +110,7 @@ PATTERNS = {
     "rpc": (rpc, "a client asks for fib(n) and two servers share the requests"),
     "confirms": (confirms, "publisher confirms: one at a time, in batches, "
                  "and asynchronously"),
+    "streams": (streams, "a stream: readers read the same events, from any point"),
 }
 
 

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import broker
+import streams_runs
 import tour
 from harness import ROOT, Consumers, Script, run
 from proxy import Proxy
@@ -40,6 +41,7 @@ SINGLE = {
     "topic/bad-pattern": ("topic", "consumer", ["kern*"], {}, False),
     "rpc/no-server": ("rpc", "producer", ["30", "--timeout", "2"], {}, False),
     "rpc/too-large": ("rpc", "producer", ["5000"], {}, True),
+    "streams/bad-offset": ("streams", "consumer", ["--offset", "nonsense"], {}, False),
     "troubleshooting/not-running": (
         "basic", "consumer", [], {"AMQP_URL": CLOSED}, False),
     # The broker's URL, with a wrong password (when run: BROKER may change).
@@ -509,10 +511,24 @@ def timeout_run(name):
         write(OUT / "workers" / "timeout-producer.txt", terminals["producer"])
 
 
+def streams():
+    """The streams page's runs only: python tests/transcripts.py streams."""
+    with at_readers_address():
+        for terminal, lines in record_tour("streams").items():
+            write(OUT / "streams" / f"{terminal}.txt", lines)
+        write(OUT / "streams/bad-offset.txt", record_single("streams/bad-offset"))
+        streams_runs.write(OUT, streams_runs.page(BROKER))
+    streams_runs.write(OUT, streams_runs.filtered(BROKER, "-3.x"))
+
+
 def main(args):
     """make transcripts: every page's runs; "pages": all but the cluster
     page's; "cluster": that page's only (make transcripts-cluster);
-    "deprecated": the troubleshooting page's runs of deprecated.py only."""
+    "deprecated": the troubleshooting page's runs of deprecated.py only;
+    "streams": the streams page's only."""
+    if args == ["streams"]:
+        streams()
+        return
     if args != ["cluster"]:
         for name, lines in deprecated().items():
             write(OUT / "troubleshooting" / f"{name}.txt", lines)
@@ -536,7 +552,9 @@ def main(args):
                 write(OUT / "troubleshooting" / f"{name}.txt", lines)
             for name, lines in confirms().items():
                 write(OUT / f"{name}.txt", lines)
+            streams_runs.write(OUT, streams_runs.page(BROKER))
         timeout_run("-3.x")  # on the system broker, RabbitMQ 3.x
+        streams_runs.write(OUT, streams_runs.filtered(BROKER, "-3.x"))
     if args in ([], ["cluster"]):
         for name, lines in cluster().items():
             write(OUT / "cluster" / (name if "." in name else f"{name}.txt"), lines)
