@@ -73,11 +73,14 @@ class Reconnecting:
         self.delay = None  # the next outage starts over at 1 s
 
 
-def close(connection):
+def close(connection, interrupted=False):
     """Close connection, and turn its I/O loop until it has, so that the
-    broker knows the goodbye was meant; then free the loop's own sockets."""
+    broker knows the goodbye was meant; then free the loop's own sockets.
+    interrupted: Ctrl+C may have cut pika short mid-frame, and a goodbye that
+    fails then is no news: the script is on its way out, quietly."""
     if not (connection.is_closed or connection.is_closing):
-        with contextlib.suppress(exceptions.ConnectionWrongStateError):
+        with contextlib.suppress(Exception if interrupted
+                                 else exceptions.ConnectionWrongStateError):
             connection.close()  # raises only while opening: no goodbye then
             connection.ioloop.start()  # the connection's close callback stops it
     connection.ioloop.close()

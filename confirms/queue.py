@@ -57,4 +57,4 @@ class Queue:
 
     def __exit__(self, *exc_info):
         self.leaving = True
-        plumbing.close(self.connection)
+        plumbing.close(self.connection, exc_info[0] is KeyboardInterrupt)
