@@ -28,8 +28,10 @@ copybutton_exclude = ".linenos, .gp, .go"
 RATIOS = {
     "confirms-async-bare":
         "confirms: asynchronously vs bare pika unconfirmed, persistent, messages/s",
-    "confirms-async-individually": "confirms: asynchronously vs individually, messages/s",
-    "confirms-batches-individually": "confirms: in batches vs individually, messages/s",
+    "confirms-async-individually":
+        "confirms: asynchronously vs individually, messages/s",
+    "confirms-batches-individually":
+        "confirms: in batches vs individually, messages/s",
 }
 
 
