@@ -1,7 +1,7 @@
 """The scripts run on every platform a reader has: nothing in the pattern
-folders exists only on POSIX, but for an import tried with a fallback. The Ctrl+C tests also run, in a lane of their
-own, on a Python whose signal module lacks what Windows lacks (run.py,
-tests/tools/windows/sitecustomize.py)."""
+folders exists only on POSIX, but for an import tried with a fallback. The
+Ctrl+C tests also run, in a lane of their own, on a Python whose signal
+module lacks what Windows lacks (run.py, tests/tools/windows/sitecustomize.py)."""
 import ast
 import os
 import subprocess
