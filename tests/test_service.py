@@ -1,15 +1,27 @@
 """The tasks service (workers/service.py): one producer kept for the life of
 a process and sending on demand, as a reader's web service keeps one."""
 import re
+import signal
+import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import connections_of, rabbitmqctl, report, url, vhost_connections
+from conftest import (
+    ADDRESS,
+    connections_of,
+    rabbitmqctl,
+    report,
+    take,
+    url,
+    vhost_connections,
+)
 from harness import Consumers, Script, bodies, until
+from proxy import Proxy
 
 
 def service(env=None):
@@ -27,6 +39,18 @@ def post(address, task):
             return answer.status, answer.read().decode().strip()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode().strip()
+
+
+def sent_as_is(address, head):
+    """Send a request's head as it is, our end left open, as a client that
+    waits for the answer; (HTTP status, the answer's lines)."""
+    with socket.create_connection(urlsplit(address)[1].split(":"), timeout=10) as http:
+        http.sendall(head.encode())
+        answer = b""
+        while chunk := http.recv(4096):  # till the service closes: HTTP/1.0
+            answer += chunk
+    status, _, body = answer.decode().partition("\r\n\r\n")
+    return int(status.split()[1]), body.splitlines()
 
 
 def test_a_request_after_an_idle_spell_past_the_heartbeat_timeout_is_done():
@@ -88,6 +112,37 @@ def test_eight_requests_at_once_are_eight_tasks_each_done_once():
         assert answers == {n: (202, f"task {n} sent") for n in range(8)}
         until(lambda: sum(len(bodies(w.stdout, "done")) for w in workers) >= 8, 30,
               "eight tasks done")
+        # A size that is not one gets 400 at once: no thread waits on it.
+        for size in ("", "Content-Length: ten\r\n", "Content-Length: -1\r\n",
+                     "Content-Length: 1000001\r\n"):
+            assert sent_as_is(address, f"POST /tasks HTTP/1.0\r\n{size}\r\n") == (
+                400, ["Content-Length must say the task's size in bytes, at most "
+                      "1000000"]), size
     done = [task for worker in workers for task in bodies(worker.stdout, "done")]
     assert sorted(done) == sorted(f"task {n}" for n in range(8))
     assert sorted(bodies(script.stdout, "sent")) == sorted(done)
+    assert script.stderr == []
+
+
+def test_ctrl_c_closes_the_connection_only_once_the_send_under_way_is_done():
+    proxy = Proxy(*ADDRESS)
+    answers = []
+    try:
+        script, address = service(env={"AMQP_URL": url(port=proxy.port)})
+        with script:
+            proxy.pause()  # the broker's confirm of the task is held back
+            request = threading.Thread(target=lambda: answers.append(
+                post(address, "in flight")))
+            request.start()
+            until(proxy.spoke.is_set, 10, "the task published")
+            proxy.spoke.clear()
+            script.process.send_signal(signal.SIGINT)
+            # Nothing more goes to the broker, no goodbye, while a send waits.
+            assert not proxy.spoke.wait(1), "closed under a send"
+            proxy.resume()
+            request.join(30)
+            assert script.wait() == 0 and script.stderr == []
+    finally:
+        proxy.close()
+    assert answers == [(202, "in flight sent")]
+    assert take("workers.tasks") == [b"in flight"]
