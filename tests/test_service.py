@@ -41,16 +41,16 @@ def post(address, task):
         return error.code, error.read().decode().strip()
 
 
-def sent_as_is(address, head):
+def sent_as_is(address, request):
     """Send a request's head as it is, our end left open, as a client that
     waits for the answer; (HTTP status, the answer's lines)."""
     with socket.create_connection(urlsplit(address)[1].split(":"), timeout=10) as http:
-        http.sendall(head.encode())
+        http.sendall(request.encode())
         answer = b""
         while chunk := http.recv(4096):  # till the service closes: HTTP/1.0
             answer += chunk
-    status, _, body = answer.decode().partition("\r\n\r\n")
-    return int(status.split()[1]), body.splitlines()
+    head, _, body = answer.decode().partition("\r\n\r\n")
+    return (int(head.split()[1]) if head else None), body.splitlines()
 
 
 def test_a_request_after_an_idle_spell_past_the_heartbeat_timeout_is_done():
