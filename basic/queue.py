@@ -16,7 +16,7 @@ class Queue:
     def connect(self):
         # One TCP connection to the broker, and a channel inside it: every
         # AMQP command (declare, publish, consume) goes through a channel.
-        self.connection = pika.BlockingConnection(cli.parameters())
+        self.connection = pika.BlockingConnection(cli.parameters(self))
         self.channel = self.connection.channel()
         # Declaring is idempotent: whoever starts first creates the queue.
         # Durable: the queue itself survives a broker restart.

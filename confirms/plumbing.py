@@ -1,57 +1,69 @@
 """The plumbing of this folder: what is not the lesson.
 
 What keeps the SelectConnection of this folder a well-behaved command-line
-tool, as cli.py does for the BlockingConnection of the others: each
-connection goes to the next node of AMQP_URL, a lost one is made again after
-a growing delay, and the producer's results are one line each.
+tool, as cli.py does for the BlockingConnection of the others: a bug in a
+method pika calls back ends the script with its traceback, a lost connection
+is made again after a growing delay, and the producer's results are one line
+each.
 """
 import argparse
-import builtins
 import contextlib
-import itertools
+import functools
 import random
-import re
 import sys
 import time
 
 from pika import exceptions
+from pika.adapters import select_connection
+from pika.adapters.utils import connection_workflow as workflow
 
 import cli
 
-NODES = None  # every node of AMQP_URL, in turn, for ever
+IOLoop = select_connection.IOLoop  # what SelectConnection runs on: one per Queue
 
 
-def next_node():
-    """pika's parameters for the node to connect to now."""
-    global NODES
-    if NODES is None:
-        nodes = cli.parameters()
-        NODES = itertools.cycle(nodes)
-        next_node.count = len(nodes)
-    return next(NODES)
-
-
-def unmasked(error):
-    """error, unless it is an exception raised in one of our callbacks, which
-    pika reports as a lost connection: then a RuntimeError that says so, so
-    that the bug ends the script with a traceback, not a broker's message."""
-    raised = re.match(r"Stream connection lost: (\w+)\(", str(error))
-    if (isinstance(error, exceptions.StreamLostError) and raised
-            and not issubclass(getattr(builtins, raised[1], OSError), OSError)):
-        return RuntimeError(f"a callback raised {str(error)[24:]}: call "
-                            "logging.basicConfig() to see where")
+def why(failed):
+    """Why no node of AMQP_URL took the connection: the last one's error, as
+    BlockingConnection raises it (cli.explain says it in one line)."""
+    error = failed.exceptions[-1]
+    if isinstance(error, workflow.AMQPConnectorSocketConnectError):
+        return exceptions.AMQPConnectionError(error)
+    if isinstance(error, workflow.AMQPConnectorPhaseErrorBase):
+        return error.exception
     return error
 
 
+def called_by_pika(method):
+    """For a method pika calls back. pika would take an exception raised in it
+    for a lost connection, and the script would connect and publish again: a
+    bug that repeats. Keep it instead and stop the I/O loop: run() raises it."""
+    @functools.wraps(method)
+    def call(queue, *args):
+        if getattr(queue, "bug", None) is None:  # after a bug, nothing more
+            try:
+                return method(queue, *args)
+            except Exception as error:
+                queue.bug = error
+                queue.ioloop.stop()
+    return call
+
+
+def raise_what_ended(queue):
+    """After the I/O loop: a bug in a method pika called, with its traceback;
+    or what closed the connection, unless the script closed it."""
+    if getattr(queue, "bug", None) is not None:
+        raise RuntimeError("a method pika called back raised an exception (the "
+                           "traceback above): a bug in this script") from queue.bug
+    if not isinstance(queue.error, exceptions.ConnectionClosedByClient):
+        raise queue.error
+
+
 def lost(error):
-    """True if error is a connection lost (or a broker away), which
-    connecting again may mend; False for a refusal, which it cannot."""
-    error = unmasked(error)
-    return isinstance(error, exceptions.AMQPConnectionError) and not isinstance(
-        error, (exceptions.ProbableAuthenticationError,
-                exceptions.ProbableAccessDeniedError,
-                exceptions.ConnectionBlockedTimeout,
-                exceptions.ConnectionClosedByClient))
+    """True if connecting again may mend error (the broker away, the network
+    down, a handshake cut short); False for a refusal, which it cannot."""
+    return isinstance(error, cli.BROKER) and not isinstance(error, (
+        *cli.REFUSED, exceptions.ConnectionBlockedTimeout,
+        exceptions.ConnectionClosedByClient))
 
 
 class Reconnecting:
@@ -73,17 +85,18 @@ class Reconnecting:
         self.delay = None  # the next outage starts over at 1 s
 
 
-def close(connection, interrupted=False):
-    """Close connection, and turn its I/O loop until it has, so that the
-    broker knows the goodbye was meant; then free the loop's own sockets.
-    interrupted: Ctrl+C may have cut pika short mid-frame, and a goodbye that
-    fails then is no news: the script is on its way out, quietly."""
-    if not (connection.is_closed or connection.is_closing):
+def close(queue, interrupted=False):
+    """Close the queue's connection, and turn its I/O loop until it has, so
+    that the broker knows the goodbye was meant; then free the loop's own
+    sockets. interrupted: Ctrl+C may have cut pika short mid-frame, and a
+    goodbye that fails then is no news: the script is on its way out."""
+    connection = queue.connection
+    if connection and not (connection.is_closed or connection.is_closing):
         with contextlib.suppress(Exception if interrupted
                                  else exceptions.ConnectionWrongStateError):
-            connection.close()  # raises only while opening: no goodbye then
-            connection.ioloop.start()  # the connection's close callback stops it
-    connection.ioloop.close()
+            connection.close()
+            queue.ioloop.start()  # the connection's close callback stops it
+    queue.ioloop.close()
 
 
 HOW = {"individually": "individually", "batches": "in batches",

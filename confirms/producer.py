@@ -31,8 +31,9 @@ class Producer(Queue):
         self.confirmed, self.refused, self.returned = 0, [], set()
         self.started, self.reconnecting = None, plumbing.Reconnecting()
 
-    def ready(self, channel):
-        super().ready(channel)
+    @plumbing.called_by_pika
+    def ready(self):
+        channel = self.channel
         # Confirm mode: the broker numbers what this channel publishes 1, 2,
         # 3... and acks (or nacks) each. outstanding: {number: message}.
         channel.confirm_delivery(self.confirm)
@@ -58,6 +59,7 @@ class Producer(Queue):
         if not (self.outstanding or self.again or self.pausing):
             self.connection.close()  # every message is confirmed or refused
 
+    @plumbing.called_by_pika
     def confirm(self, frame):
         # An ack (or a nack) with multiple: every message up to this one.
         answer, tag = frame.method, frame.method.delivery_tag
@@ -77,7 +79,7 @@ class Producer(Queue):
             return self.refused.append(message)
         self.pausing += 1
         resend = functools.partial(self.resend, message)
-        self.connection.ioloop.call_later(PAUSE, resend)
+        self.ioloop.call_later(PAUSE, resend)
 
     def resend(self, message):
         self.pausing -= 1
@@ -85,6 +87,7 @@ class Producer(Queue):
         if self.channel.is_open:  # else ready() publishes it, once reconnected
             self.publish()
 
+    @plumbing.called_by_pika
     def unroutable(self, channel, method, properties, body):
         self.returned.add(body.decode())  # mandatory: returned, then acked
 
@@ -95,8 +98,7 @@ class Producer(Queue):
         # first. The broker may have had some of it: those come twice.
         self.again.extendleft(reversed(self.outstanding.values()))
         self.outstanding = {}
-        connection.ioloop.call_later(self.reconnecting.next_delay(error),
-                                     lambda: self.connect(connection.ioloop))
+        self.ioloop.call_later(self.reconnecting.next_delay(error), self.connect)
 
 
 def main():

@@ -16,7 +16,7 @@ class Queue:
 
     def connect(self):
         # One TCP connection to the broker, and a channel inside it.
-        self.connection = pika.BlockingConnection(cli.parameters())
+        self.connection = pika.BlockingConnection(cli.parameters(self))
         self.channel = self.connection.channel()
         # A quorum queue keeps requests safe on disk: a request that a
         # server was working on when it died goes to another server.

@@ -24,7 +24,7 @@ class Queue:
 
     def connect(self):
         # Declaring is idempotent; a stream is always durable, never exclusive.
-        self.connection = pika.BlockingConnection(cli.parameters())
+        self.connection = pika.BlockingConnection(cli.parameters(self))
         self.channel = self.connection.channel()
         self.channel.queue_declare(self.queue, durable=True, arguments=STREAM)
 

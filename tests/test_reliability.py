@@ -381,3 +381,80 @@ def test_a_failed_task_comes_back_after_a_growing_delay_on_43():
     else:
         assert max(gaps) < 0.5, gaps  # 3.x: at once
     assert take("workers.tasks.failed") == [b"poison"]
+
+
+def test_two_instances_in_one_process_each_keep_their_own_connection(monkeypatch):
+    # A reader's service with two producers: one sends every half second,
+    # the other once, then idles past the heartbeat timeout, then sends again.
+    monkeypatch.setenv("AMQP_URL", url(query="heartbeat=2"))
+    Producer = load("basic", "producer")["producer"].Producer
+    with contextlib.redirect_stdout(io.StringIO()), Producer() as busy, \
+            Producer() as idle:
+        busy.send("busy")
+        before = connections_of()
+        idle.send("idle before")
+        [idle_port] = connections_of() - before
+
+        def busy_while_the_idle_one_is_closed():
+            busy.send("busy")
+            return idle_port not in vhost_connections()
+        until(busy_while_the_idle_one_is_closed, 30, "the idle connection closed",
+              interval=0.5)
+        idle.send("idle after")  # its own look at its own connection: connect again
+        busy.send("busy")
+    got = take("basic.greetings")
+    assert [body for body in got if body != b"busy"] == [b"idle before", b"idle after"]
+    assert got.count(b"busy") >= 3
+
+
+def test_a_worker_that_reconnects_mid_task_does_one_task_at_a_time():
+    seconds, proxy = 3, Proxy(*ADDRESS)
+    try:
+        with Script("workers", "consumer", "--seconds", seconds,
+                    env={"AMQP_URL": url(port=proxy.port)}) as worker:
+            worker.ready()
+            assert run("workers", "producer", "slow")[0] == 0
+            worker.wait_for("^slow received$")
+            started = worker.times[-1]
+            proxy.cut()  # the connection is lost a moment into the task
+            worker.wait_for(r"^slow received \(redelivered\)$", timeout=20)
+            worker.wait_for("^slow done$", timeout=30)
+            finished = worker.times[-1]
+    finally:
+        proxy.close()
+    # The first run ended on a connection that was gone, and said so; the
+    # copy RabbitMQ delivered again waited for it: one task at a time.
+    assert ("slow done, but not acknowledged: the connection is gone, so "
+            "RabbitMQ delivers it again") in worker.stdout
+    assert finished - started >= 2 * seconds, worker.stdout
+    assert worker.stdout.index("slow done") > worker.stdout.index(
+        "slow done, but not acknowledged: the connection is gone, so RabbitMQ "
+        "delivers it again")
+    assert take("workers.tasks") == []
+
+
+def test_a_service_waits_through_a_broker_gone_silent_and_ports_that_never_answer():
+    # The network drops what the broker says: the worker hears nothing for its
+    # heartbeat timeout, and each new connection is taken but never answered.
+    proxy = Proxy(*ADDRESS)
+    try:
+        with Script("workers", "consumer", env={"AMQP_URL": url(
+                port=proxy.port, query="heartbeat=1&stack_timeout=1")}) as worker:
+            worker.ready()
+            proxy.hold()
+            worker.wait_until(lambda: len(worker.stderr) >= 2, 30,
+                              "two lines: the heartbeat, then a silent port")
+            proxy.release()
+            worker.ready(count=2, timeout=60)
+            assert run("workers", "producer", "after")[0] == 0
+            worker.wait_for("^after done$")
+    finally:
+        proxy.close()
+    where = f"127.0.0.1:{proxy.port}"
+    assert re.fullmatch(
+        f"RabbitMQ at {where} stopped answering: nothing came from it within the "
+        r"heartbeat timeout \(1 s\); reconnecting in \d+ s", worker.stderr[0])
+    assert re.fullmatch(
+        f"{where} took the connection but never answered: a broker that hangs, or "
+        r"not the AMQP port \(5672 is AMQP, .*\); reconnecting in \d+ s",
+        worker.stderr[1])

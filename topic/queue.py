@@ -18,7 +18,7 @@ class Queue:
     def connect(self):
         # One TCP connection to the broker, and a channel inside it: every
         # AMQP command goes through a channel.
-        self.connection = pika.BlockingConnection(cli.parameters())
+        self.connection = pika.BlockingConnection(cli.parameters(self))
         self.channel = self.connection.channel()
 
     def receive(self):

@@ -14,16 +14,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pika
 from pika import exceptions
+from pika.adapters.utils import connection_workflow as workflow
 
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
 # A service waits for the broker as long as it takes: 1 s doubling to 30 s, give or
 # take 20 % so that services do not all knock at once; 30 s connected, 1 s again.
 FIRST_DELAY, LAST_DELAY, JITTER = 1, 30, 0.2
-CONNECTION = {}  # the one in use: the node that took it, its heartbeat, last use
 
 
 class BadURL(Exception):
     """AMQP_URL is not a URL that names a broker."""
+
+
+# What the broker or the network may raise (else, a bug); what it refuses for good.
+BROKER = (BadURL, exceptions.AMQPError, workflow.AMQPConnectorStackTimeout,
+          ssl.SSLError, socket.gaierror)
+REFUSED = (BadURL, exceptions.ProbableAuthenticationError,
+           exceptions.ProbableAccessDeniedError, exceptions.ChannelClosedByBroker)
 
 
 def urls():
@@ -31,13 +38,14 @@ def urls():
     return os.environ.get("AMQP_URL", DEFAULT_URL).split(",")
 
 
-def parameters():
-    """pika's parameters for each node in AMQP_URL: it takes the first that answers."""
-    CONNECTION.clear()
-    return [node_parameters(url) for url in urls()]
+def parameters(owner):
+    """pika's parameters for each node in AMQP_URL: it takes the first that
+    answers. owner.link keeps what that connection agreed, for owner alone."""
+    owner.link = {}
+    return [node_parameters(url, owner.link) for url in urls()]
 
 
-def node_parameters(text):
+def node_parameters(text, link):
     try:
         url = urlsplit(text.strip())
         url.port  # noqa: B018 - a port that is not a number raises here
@@ -47,39 +55,29 @@ def node_parameters(text):
         settings = pika.URLParameters(url.geturl())  # or a query pika can't read
     except ValueError as error:
         raise BadURL(error) from None
-    # Give up on a broker that does not answer in 5 seconds, not 15, and on
-    # one that blocks our publishes (memory or disk alarm) after 30.
+    # Give up on a broker silent for 5 s, not 15; on one blocking us (alarm), at 30.
     for option, seconds in (("socket_timeout", 5), ("stack_timeout", 5),
                             ("blocked_connection_timeout", 30)):
         if option not in parse_qs(url.query):
             setattr(settings, option, seconds)
     asked, node = settings.heartbeat, f"{settings.host}:{settings.port}"
     def agreed(connection, proposed):  # pika calls it once a node answers
-        CONNECTION.update(node=node, heartbeat=proposed if asked is None else asked)
-        return CONNECTION["heartbeat"]
+        link.update(node=node, heartbeat=proposed if asked is None else asked)
+        connection.add_on_close_callback(  # its last error names the node: explain
+            lambda _, error: setattr(error, "link", dict(link)))
+        return link["heartbeat"]
     settings.heartbeat = agreed
     return settings
-
-
-def address():
-    """host:port of the node that took our connection, or else of every node."""
-    if "node" in CONNECTION:
-        return CONNECTION["node"]
-    nodes = [f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
-             for url in (urlsplit(text.strip()) for text in urls())]
-    return nodes[0] if len(nodes) == 1 else ", ".join(nodes[:-1]) + " or " + nodes[-1]
 
 
 def connect_if_needed(connected):
     """connected.connect(), at first and again once the broker closed it. It closes
     one silent for two heartbeats (pika answers only while called): look after half."""
     now, connection = time.monotonic(), connected.connection
-    quiet = now - CONNECTION.get("used", now) > CONNECTION.get("heartbeat", 60) / 2 > 0
-    if connection and connection.is_open and quiet:
-        try:
+    if connection and connection.is_open and (  # quiet for half its heartbeat
+            now - connected.link["used"] > connected.link["heartbeat"] / 2 > 0):
+        with contextlib.suppress(exceptions.AMQPConnectionError):  # closed: below
             connection.process_data_events()
-        except exceptions.AMQPConnectionError:
-            pass  # closed: connect again, below
     if not (connection and connection.is_open and connected.channel.is_open):
         try:
             connected.__exit__()  # what is left of the last connection, if any
@@ -87,56 +85,55 @@ def connect_if_needed(connected):
         except Exception:
             connected.__exit__()  # refused half-way: leave no connection open
             raise
-    CONNECTION["used"] = now
+    connected.link["used"] = now
 
 
+TIMED_OUT = ("RabbitMQ took back a message held longer than its consumer timeout "
+             "(30 minutes by default)")
 def timed_out(error):
     """Before RabbitMQ 4.3: the channel closed over a consumer that timed out."""
-    return (isinstance(error, exceptions.ChannelClosedByBroker)
-            and "acknowledgement" in error.reply_text
-            and "timed out" in error.reply_text)
-
-
-class Cancelled(exceptions.AMQPError):
-    """The broker cancelled our consumer; the message says why."""
-
-
-TIMED_OUT = ("RabbitMQ took back a message held longer than its consumer "
-             "timeout (30 minutes by default)")
+    return isinstance(error, exceptions.ChannelClosedByBroker) and bool(
+        re.search("acknowledgement .* timed out", error.reply_text))
 
 
 def cancelled(connected):
-    """Why the broker cancelled our consumer: its queue is gone, or it timed out."""
+    """Why the broker cancelled us: the queue is gone, or else what the class says
+    a cancel means (CANCELLED: a stream's), or else the consumer timeout."""
     for _ in range(5):  # a queue being deleted may answer for a moment
         try:
             connected.connection.channel().queue_declare(connected.queue, passive=True)
         except exceptions.ChannelClosedByBroker:
-            return Cancelled(f"the queue {connected.queue} was deleted; "
-                             "declaring it again")
+            return exceptions.ConsumerCancelled(
+                f"the queue {connected.queue} was deleted; declaring it again")
         connected.connection.sleep(0.2)
-    return Cancelled(TIMED_OUT)
+    return exceptions.ConsumerCancelled(getattr(connected, "CANCELLED", TIMED_OUT))
 
 
 def explain(error):
-    """One line that says what went wrong, or None if it is a bug."""
-    if isinstance(error, BadURL):
-        return f"AMQP_URL is not a valid broker URL: {error}"
+    """One line that says what went wrong (and where), or None if it is a bug."""
+    link = getattr(error, "link", {})
+    nodes = [f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
+             for url in (urlsplit(text.strip()) for text in urls())]
+    where = link.get("node") or (
+        ", ".join(nodes[:-1]) + " or " * bool(nodes[1:]) + nodes[-1])
     if timed_out(error):
         return TIMED_OUT
-    if isinstance(error, exceptions.ChannelClosedByBroker):
-        older = re.search(r"inequivalent arg .* for queue '([^']+)'", error.reply_text)
-        if older:  # from an earlier version of the script, or someone else's
-            return (f"RabbitMQ refused: {error.reply_text}; the queue exists with "
-                    "other arguments: delete it (sudo rabbitmqctl delete_queue "
-                    f"{older[1]}) if nothing in it matters, or use another name")
-        return f"RabbitMQ refused: {error.reply_text}"
+    older = isinstance(error, exceptions.ChannelClosedByBroker) and re.search(
+        r"inequivalent arg .* for queue '([^']+)'", error.reply_text)
+    if older:  # from an earlier version of the script, or someone else's
+        return (f"RabbitMQ refused: {error.reply_text}; the queue exists with other "
+                f"arguments: delete it (sudo rabbitmqctl delete_queue {older[1]}) "
+                "if nothing in it matters, or use another name")
     for kind, line in LINES:
         if isinstance(error, kind):
-            return line.format(where=address(), error=error, advice=advice())
-    return None
+            return line.format(where=where, error=error, advice=advice(),
+                               heartbeat=link.get("heartbeat"))
 
 
-LINES = [  # what pika raised, and what to say: the first that fits
+NOT_AMQP = (" (5672 is AMQP, 5671 with TLS; 15672 is the management UI, for a "
+            "browser)")
+LINES = [  # what went wrong (the cause), and what to say: the first that fits
+    (BadURL, "AMQP_URL is not a valid broker URL: {error}"),
     (exceptions.ProbableAuthenticationError,
      "RabbitMQ at {where} refused the user name or password"),
     (exceptions.ProbableAccessDeniedError,
@@ -144,13 +141,21 @@ LINES = [  # what pika raised, and what to say: the first that fits
     (exceptions.ConnectionBlockedTimeout,
      "RabbitMQ at {where} blocked publishing for too long: it is short of memory "
      "or disk (see the alarms in: sudo rabbitmqctl status)"),
+    (exceptions.AMQPHeartbeatTimeout, "RabbitMQ at {where} stopped answering: "
+     "nothing came from it within the heartbeat timeout ({heartbeat} s)"),
     (exceptions.ConnectionClosedByBroker,
      "RabbitMQ at {where} closed the connection: {error.reply_text}"),
-    (exceptions.StreamLostError, "lost the connection to RabbitMQ at {where}"),
+    (exceptions.IncompatibleProtocolError,
+     "{where} answered, but not in AMQP: check the port in AMQP_URL" + NOT_AMQP),
+    (workflow.AMQPConnectorStackTimeout, "{where} took the connection but never "
+     "answered: a broker that hangs, or not the AMQP port" + NOT_AMQP),
+    ((exceptions.StreamLostError, exceptions.ConnectionWrongStateError),
+     "lost the connection to RabbitMQ at {where}"),
     (exceptions.NackError, "RabbitMQ refused the message: a queue it was routed "
      "to is full, or on a node that is down, so not every queue has it"),
     (exceptions.UnroutableError, "no queue took the message; it was not sent"),
-    (Cancelled, "{error}"),
+    (exceptions.ChannelClosedByBroker, "RabbitMQ refused: {error.reply_text}"),
+    (exceptions.ConsumerCancelled, "{error}"),
     (ssl.SSLError, "TLS with RabbitMQ at {where} failed: {error.reason}"),
     (socket.gaierror, "cannot find {where}: check the host name in AMQP_URL"),
     (exceptions.AMQPConnectionError, "cannot reach RabbitMQ at {where}; {advice}"),
@@ -178,9 +183,8 @@ def fail(message):
 
 
 def interrupted(signum, frame):
-    """Ctrl+C or SIGTERM: stop. The goodbye to the broker can hang (blocked, or
-    the network gone): after 3 s, go without. A timer: Windows has no alarm."""
-    grace = threading.Timer(3, os._exit, [0])
+    """Ctrl+C or SIGTERM: stop; a goodbye that hangs (network gone) ends at 3 s."""
+    grace = threading.Timer(3, os._exit, [0])  # a timer: Windows has no signal.alarm
     grace.daemon = True
     grace.start()
     raise KeyboardInterrupt
@@ -195,7 +199,7 @@ def run(main):
             main()
         except BrokenPipeError:  # whoever read our output stopped (| head): quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (BadURL, exceptions.AMQPError, ssl.SSLError, socket.gaierror) as error:
+        except BROKER as error:
             if (message := explain(error)) is None:
                 raise  # not the broker's doing: a bug, shown as one
             fail(message)
@@ -214,13 +218,9 @@ def serve(consumer):
                 connected_at, delay = time.monotonic(), delay or FIRST_DELAY
                 connected.receive()  # returns only if the broker cancelled us
                 raise cancelled(connected)
-        except exceptions.AMQPError as error:
-            refused = (exceptions.ProbableAuthenticationError,
-                       exceptions.ProbableAccessDeniedError)
-            again = (isinstance(error, (exceptions.AMQPConnectionError, Cancelled))
-                     and not isinstance(error, refused)) or timed_out(error)
-            if delay is None or not again:
-                raise
+        except BROKER as error:
+            if delay is None or (isinstance(error, REFUSED) and not timed_out(error)):
+                raise  # at the start, or refused: waiting will not mend it
             if connected_at and time.monotonic() - connected_at > LAST_DELAY:
                 delay = FIRST_DELAY  # it worked for a while: start over at 1 s
             connected_at, wait = None, delay * random.uniform(1 - JITTER, 1 + JITTER)

@@ -16,6 +16,10 @@ from pika import exceptions
 import cli
 from queue import Queue
 
+# One task at a time in this process, whichever connection brought it: after a
+# reconnect, the next task waits for the one the old connection left running.
+WORKING = threading.Lock()
+
 
 class Consumer(Queue):
     def __init__(self, seconds):
@@ -74,17 +78,20 @@ class Consumer(Queue):
                 if not self.handed.wait_for(lambda: self.tasks, timeout=1):
                     continue  # no task yet; stop once the connection is gone
                 body, task, tag = self.tasks.popleft()
-            try:
-                self.work(body)
-                done = True
-            except Exception:  # whatever went wrong, the task goes back
-                done = False
+            with WORKING:
+                try:
+                    self.work(body)
+                    done = True
+                except Exception:  # whatever went wrong, the task goes back
+                    done = False
             try:
                 # pika is not thread-safe: ask the connection's thread to ack.
                 self.connection.add_callback_threadsafe(
                     functools.partial(self.finish, task, tag, done))
-            except exceptions.AMQPError:
-                pass  # the connection is gone; the broker will redeliver it
+            except exceptions.AMQPError:  # the connection is gone
+                print(f"{task} {'done' if done else 'failed'}, but not acknowledged: "
+                      "the connection is gone, so RabbitMQ delivers it again",
+                      flush=True)
 
 
 def main():

@@ -13,7 +13,7 @@ class Queue:
         self.queue, self.connection = queue, None  # connect() is called on use
 
     def connect(self):
-        self.connection = pika.BlockingConnection(cli.parameters())
+        self.connection = pika.BlockingConnection(cli.parameters(self))
         self.channel = self.connection.channel()
         # Quorum: on disk, replicated on a cluster. A task that fails more than
         # DELIVERY_LIMIT times goes to the failed queue, not round for ever.

@@ -32,6 +32,19 @@ class Proxy:
     def resume(self):
         self.flowing.set()
 
+    def release(self):
+        """From now on, let what the broker sends through again (to new
+        connections: what was dropped is gone)."""
+        self.silent.clear()
+
+    def cut(self):
+        """Drop every connection open now, as a network that fails does;
+        new ones are taken as before."""
+        sockets, self.sockets = self.sockets, []
+        for each in sockets:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
+
     def _accept(self):
         while True:
             try:
@@ -64,6 +77,8 @@ class Proxy:
                     sink.sendall(data)
                 elif not from_broker:
                     self.spoke.set()
+        if self.silent.is_set():
+            return  # a network gone silent carries no goodbye either
         # One end went: end the other too. shutdown, not close: close would
         # leave the pump of the other direction blocked on its socket.
         for each in (source, sink):
