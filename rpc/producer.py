@@ -43,7 +43,8 @@ class Producer(Queue):
         self.channel.basic_consume(REPLY_TO, self.on_reply, auto_ack=True)
 
     def on_reply(self, channel, method, properties, body):
-        # A reply for an earlier request, or a duplicate: not ours, ignore it.
+        # A late reply to an earlier call has another id: ignored. A duplicate
+        # of this call's reply (its request done twice) has this id: taken.
         if properties.correlation_id == self.correlation_id:
             self.reply = understood(body)
 

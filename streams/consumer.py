@@ -14,6 +14,11 @@ from queue import Queue
 
 
 class Consumer(Queue):
+    # What cli.serve says when RabbitMQ cancels a reader of a stream that is
+    # still there (a stream has no consumer timeout): then it reads on.
+    CANCELLED = ("RabbitMQ cancelled the reader: a node of the stream went down, or "
+                 "its leader moved")
+
     def __init__(self, offset, bookmark, wanted=None):
         super().__init__(queue="streams.events")
         self.offset, self.bookmark, self.wanted = offset, bookmark, wanted

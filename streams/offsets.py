@@ -11,6 +11,17 @@ import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+try:  # a lock the system lets go of when the process ends, even by kill -9
+    from fcntl import LOCK_EX, LOCK_NB, flock
+
+    def lock(fd):
+        flock(fd, LOCK_EX | LOCK_NB)
+except ImportError:  # Windows: lock the file's first byte
+    from msvcrt import LK_NBLCK, locking
+
+    def lock(fd):
+        locking(fd, LK_NBLCK, 1)
+
 AGO = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 # Windows keeps these names for devices, whatever follows the dot.
 DEVICES = {"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt")
@@ -37,7 +48,8 @@ def offset(text):
 class Bookmark:
     """The offset of the last event processed: in memory, and for a named
     reader in NAME.offset in the current folder too, so that it survives
-    the reader. As an argparse type, it checks the name and reads the file."""
+    the reader. As an argparse type, it checks the name, locks NAME.lock for
+    the reader's life (one reader per name) and reads the file."""
 
     def __init__(self, name=None):
         self.name, self.last, self.path = name, None, None
@@ -48,7 +60,17 @@ class Bookmark:
             raise argparse.ArgumentTypeError(
                 f"{name!r}: a name is a word of letters, digits, - and _ "
                 "that names a file on every system: NAME.offset")
-        self.path = Path(f"{name}.offset")
+        self.path, held = Path(f"{name}.offset"), Path(f"{name}.lock")
+        try:
+            self.held = os.open(held, os.O_RDWR | os.O_CREAT)
+        except OSError as error:
+            raise argparse.ArgumentTypeError(f"cannot open {held}: {error}") from None
+        try:
+            lock(self.held)
+        except OSError:  # two readers would each print every event
+            raise argparse.ArgumentTypeError(
+                f"a reader named {name} runs in this folder already (it holds "
+                f"{held}): stop it first, or choose another name") from None
         try:
             text = self.path.read_text().strip()
         except FileNotFoundError:
@@ -70,6 +92,8 @@ class Bookmark:
                   flush=True)
 
     def keep(self, offset):
+        if self.last is not None and offset <= self.last:
+            return  # read already: the bookmark never moves back
         self.last = offset
         if self.path:
             # Written aside, then renamed: a kill leaves the old file or the

@@ -1,12 +1,14 @@
 """Every script behaves like a well-made command-line tool."""
+import contextlib
 import re
 import signal
 import socket
+import threading
 
 import pytest
 
 from conftest import broker_connection, take, url
-from harness import ROOT, Script, bodies, run
+from harness import FOLDERS, ROOT, Script, bodies, run
 
 # Arguments that make each script do its normal work.
 ARGS = {
@@ -126,12 +128,61 @@ def test_no_node_of_several_answering_is_one_line_naming_them_all():
         "start rabbitmq-server")
 
 
-def test_the_first_node_that_answers_is_used():
-    # A cluster's URL with its first node down: the script goes on to the next.
+@pytest.mark.parametrize("folder, queue", [("basic", "basic.greetings"),
+                                           ("confirms", "confirms.messages")])
+def test_the_first_node_that_answers_is_used(folder, queue):
+    # A cluster's URL with its first node down: the script goes on to the next,
+    # with BlockingConnection (basic) as with SelectConnection (confirms).
     env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F,{url()}"}
-    status, out, errors = run("basic", "producer", env=env)
-    assert (status, errors, len(out)) == (0, [], 5)
-    assert take("basic.greetings") == [body.encode() for body in bodies(out, "sent")]
+    status, out, errors = run(folder, "producer", *ARGS[f"{folder}/producer"], env=env)
+    assert (status, errors, len(out)) == (0, [], 5 if folder == "basic" else 3)
+    if folder == "basic":
+        assert take(queue) == [body.encode() for body in bodies(out, "sent")]
+    else:  # five messages by each of the three strategies
+        assert len(take(queue)) == 15
+
+
+@pytest.fixture(scope="module")
+def not_amqp():
+    """Two ports where something answers, but not in AMQP: one takes each
+    connection and never says a word (a broker that hangs), one answers as a
+    web server does (the management UI's port 15672, given by mistake)."""
+    silent, web, held = (socket.create_server(("127.0.0.1", 0)),
+                         socket.create_server(("127.0.0.1", 0)), [])
+
+    def take(listener, answer):
+        with contextlib.suppress(OSError):  # closed: the test is over
+            while True:
+                client, _ = listener.accept()
+                held.append(client)  # closing it would end the handshake
+                if answer:
+                    client.recv(64)
+                    client.sendall(b"HTTP/1.1 400 Bad Request\r\n"
+                                   b"Content-Length: 0\r\n\r\n")
+                    client.close()
+    for listener, answer in ((silent, False), (web, True)):
+        threading.Thread(target=take, args=(listener, answer), daemon=True).start()
+    yield {"silent": silent.getsockname()[1], "web": web.getsockname()[1]}
+    for each in (silent, web, *held):
+        each.close()
+
+
+@pytest.mark.offline
+@pytest.mark.parametrize("kind, line", [
+    ("silent", "took the connection but never answered: a broker that hangs, or "
+               "not the AMQP port"),
+    ("web", "answered, but not in AMQP: check the port in AMQP_URL")])
+def test_a_port_that_does_not_speak_amqp_is_one_line_in_every_script(not_amqp, kind,
+                                                                     line):
+    port = not_amqp[kind]
+    env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{port}/%2F?stack_timeout=2"}
+    scripts = [Script(*script.split("/"), *ARGS[script], env=env)
+               for script in SCRIPTS]  # all at once: a second or two in all
+    for script, name in zip(scripts, SCRIPTS):
+        assert script.wait(30) == 1, (name, script.stderr)
+        assert one_clean_line(script.stderr) == (
+            f"{name.split('/')[1]}.py: 127.0.0.1:{port} {line} (5672 is AMQP, 5671 "
+            "with TLS; 15672 is the management UI, for a browser)")
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -221,10 +272,9 @@ def test_a_queue_declared_with_other_arguments_is_one_line():
 def test_cli_py_is_the_same_in_every_folder():
     # Each folder has its own copy so that it runs alone; a fix made in one
     # folder must be made in all.
-    copies = {path.parent.name: path.read_bytes() for path in ROOT.glob("*/cli.py")}
-    assert sorted(copies) == ["basic", "confirms", "pubsub", "routing", "rpc",
-                              "streams", "topic", "workers"]
-    assert len(set(copies.values())) == 1, "cli.py differs between folders"
+    # (Which folders these are is checked beside the tour: test_diagrams.py.)
+    copies = {(ROOT / folder / "cli.py").read_bytes() for folder in FOLDERS}
+    assert len(copies) == 1, "cli.py differs between folders"
 
 
 @pytest.mark.offline

@@ -2,11 +2,13 @@
 each strategy; what the broker returns is reported; Ctrl+C says how many."""
 import collections
 import re
+import shutil
+import sys
 
 import pytest
 
-from conftest import broker_connection, depths
-from harness import Consumers, Script, bodies, run
+from conftest import broker_connection, depths, take
+from harness import ROOT, Consumers, Script, bodies, run
 
 QUEUE = "confirms.messages"
 RESULT = re.compile(r"^Published and confirmed ([\d,]+) messages "
@@ -114,3 +116,23 @@ def test_bad_arguments_print_usage(args):
     assert (status, out) == (2, [])
     assert errors[0].startswith("usage: producer.py") and "error:" in errors[-1]
 
+
+
+def test_a_bug_in_a_callback_ends_the_producer_with_its_traceback(tmp_path):
+    # A reader's copy, whose confirm() has a bug: an exception pika would take
+    # for a lost connection, so that the producer published again, for ever.
+    shutil.copytree(ROOT / "confirms", tmp_path / "confirms")
+    producer = tmp_path / "confirms" / "producer.py"
+    line = "        answer, tag = frame.method, frame.method.delivery_tag\n"
+    text = producer.read_text()
+    assert line in text
+    producer.write_text(text.replace(line, line + '        json.loads("{")  # a bug\n')
+                        .replace("import time\n", "import json\nimport time\n"))
+    status, _, errors = run("confirms", "producer", timeout=30, command=[
+        sys.executable, str(producer), "--strategy", "async", "--count", "100"])
+    assert status == 1, errors
+    assert errors[0] == "Traceback (most recent call last):", errors
+    assert "json.decoder.JSONDecodeError: Expecting property name" in "\n".join(errors)
+    assert not [line for line in errors if "reconnecting" in line], errors
+    got = take("confirms.messages")
+    assert len(got) == len(set(got)) <= 100  # published once, not again and again

@@ -4,6 +4,7 @@ Each test starts without the stream, and it is deleted after (conftest.py):
 a stream keeps what it is sent, so one test's events would be the next one's
 history.
 """
+import os
 import re
 import signal
 
@@ -12,6 +13,7 @@ from pika import exceptions
 
 import streams_runs
 import transcripts
+from bench import load
 from conftest import BROKER, broker_connection, report
 from harness import Consumers, Script, bodies, run
 
@@ -101,6 +103,12 @@ def test_a_named_reader_goes_on_after_ctrl_c_with_nothing_missed_or_twice(tmp_pa
     send("one", "two", "three")
     with reader("--name", "audit", "--offset", "first", cwd=tmp_path) as first:
         read(first, 3)
+        # A second reader of that name would print each event again: refused.
+        status, _, errors = run("streams", "consumer", "--name", "audit", cwd=tmp_path)
+        assert status == 2 and errors[-1] == (
+            "consumer.py: error: argument --name: a reader named audit runs in this "
+            "folder already (it holds audit.lock): stop it first, or choose another "
+            "name"), errors
         assert first.stop() == 0 and first.stderr == []
     assert first.stdout[0] == "Reader audit starts at --offset (kept in audit.offset)"
     assert (tmp_path / "audit.offset").read_text() == "2\n"
@@ -151,6 +159,17 @@ def test_a_named_reader_killed_reads_at_most_the_event_in_flight_twice(tmp_path)
     report(f"streams on RabbitMQ {BROKER.version()}: a reader killed by kill -9 "
            f"after {len(before)} events went on at offset {kept + 1}; "
            f"{len(read_twice)} event read twice, none missed")
+
+
+@pytest.mark.offline
+def test_a_bookmark_never_moves_back(tmp_path, monkeypatch):
+    # An event read already (before the bookmark) leaves the bookmark where it is.
+    monkeypatch.chdir(tmp_path)
+    bookmark = load("streams", "offsets")["offsets"].Bookmark("audit")
+    for offset in (5, 3):
+        bookmark.keep(offset)
+    os.close(bookmark.held)
+    assert (bookmark.last, (tmp_path / "audit.offset").read_text()) == (5, "5\n")
 
 
 def test_a_filtered_reader_reads_only_its_events_whatever_the_broker_lets_through():

@@ -136,6 +136,8 @@ def test_a_named_reader_goes_on_when_the_node_of_the_streams_leader_dies(tmp_pat
         # and was sent again may be in the stream twice, at two offsets.
         assert list(dict.fromkeys(read)) == sent, read
         assert any("reconnecting" in line for line in named.stderr), named.stderr
+        # A stream has no consumer timeout: a cancel is not called one.
+        assert not [line for line in named.stderr if "consumer timeout" in line]
         report(f"streams: the node of the stream's leader ({leader.node}) killed; "
                f"a named reader read the next event {back - lost:.1f} s later; "
                f"{len(sent)} events confirmed, {len(set(sent) - set(read))} missed, "

@@ -14,19 +14,30 @@ from pika import exceptions
 import cli
 from producer import Producer
 
+LARGEST = 1_000_000  # bytes in a task: a line of text, not a file
 
 class Tasks(BaseHTTPRequestHandler):
     producer = None  # one for the whole process, made in main()
     # Requests run on threads of their own, and pika's connection is not
     # thread-safe: one send at a time.
     sending = threading.Lock()
+    timeout = 30  # seconds a client may take to send its request
 
     def do_POST(self):
         if self.path != "/tasks":
             self.send_error(404)
             return
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        task = body.decode(errors="backslashreplace")
+        size = self.headers.get("Content-Length", "")
+        if not (size.isascii() and size.isdigit() and int(size) <= LARGEST):
+            # Read nothing: a wrong size would have a thread wait for bytes
+            # that never come (-1: until the client hangs up).
+            self.answer(400, f"Content-Length must say the task's size in "
+                        f"bytes, at most {LARGEST}")
+            return
+        try:
+            task = self.rfile.read(int(size)).decode(errors="backslashreplace")
+        except OSError:  # not all of it within timeout seconds: drop it
+            return
         try:
             with self.sending:
                 self.producer.send(task)
@@ -59,7 +70,10 @@ def main():
         cli.connect_if_needed(Tasks.producer)  # now: a broker away is said at once
         print(f"Taking tasks at http://localhost:{server.server_port}/tasks. "
               "To exit press CTRL+C", flush=True)
-        server.serve_forever()
+        try:
+            server.serve_forever()
+        finally:  # Ctrl+C: the connection closes once no send is under way
+            Tasks.sending.acquire()
 
 
 if __name__ == "__main__":

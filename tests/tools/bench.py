@@ -26,6 +26,7 @@ import uuid
 import pika
 
 import broker
+import tour
 from harness import ROOT, Script, wait_total
 
 RUNS = 9
@@ -34,8 +35,7 @@ URL = URL_TEXT = None  # the broker being measured: set by measure()
 ROWS = {}  # broker version: [row, ...]; a row is a dict
 SCALING = {}  # (broker version, chart): {x: (ours, bare)}
 FIGURES = {}  # broker version: {(key, what): the median}, for a reader's eyes
-PATTERNS = ["basic", "workers", "pubsub", "routing", "topic", "rpc", "confirms",
-            "streams"]
+PATTERNS = list(tour.PATTERNS)  # the tutorial's order
 
 
 def load(folder, *names):

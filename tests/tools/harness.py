@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The patterns' folders: each has a cli.py of its own, so that it runs alone.
+FOLDERS = sorted(path.parent.name for path in ROOT.glob("*/cli.py"))
 READY = "To exit press CTRL+C"
 SHOWN = []  # every Script whose command line was echoed, in order
 RUNNING = set()  # every Script started and not yet ended

@@ -1,6 +1,7 @@
 """A TCP proxy on loopback between a script and the broker, that a test can
 make go silent: the script's connection stays open, but nothing the broker
-says reaches it any more, as on a network that drops packets."""
+says reaches it any more, as on a network that drops packets. Or paused: what
+the broker says is held back until resume()."""
 import contextlib
 import socket
 import threading
@@ -11,7 +12,9 @@ class Proxy:
         self.upstream = (host, port)
         self.wrap = wrap  # a function that wraps each accepted socket (TLS)
         self.silent = threading.Event()
-        self.spoke = threading.Event()  # the script sent data while silent
+        self.spoke = threading.Event()  # the script sent data while silent or paused
+        self.flowing = threading.Event()
+        self.flowing.set()
         self.sockets = []
         self.listener = socket.create_server(("127.0.0.1", listen))
         self.port = self.listener.getsockname()[1]
@@ -20,6 +23,14 @@ class Proxy:
     def hold(self):
         """From now on, drop what the broker sends."""
         self.silent.set()
+
+    def pause(self):
+        """From now on, hold back what the broker sends, until resume()."""
+        self.spoke.clear()
+        self.flowing.clear()
+
+    def resume(self):
+        self.flowing.set()
 
     def release(self):
         """From now on, let what the broker sends through again (to new
@@ -58,6 +69,10 @@ class Proxy:
     def _pump(self, source, sink, from_broker):
         with contextlib.suppress(OSError):  # either end may go
             while data := source.recv(65536):
+                if from_broker:
+                    self.flowing.wait()
+                elif not self.flowing.is_set():
+                    self.spoke.set()
                 if not self.silent.is_set():
                     sink.sendall(data)
                 elif not from_broker:
@@ -72,6 +87,7 @@ class Proxy:
 
     def close(self):
         """Stop, and drop every connection: the broker sees them go."""
+        self.flowing.set()
         # shutdown first: it wakes the accept() that would hold the port.
         with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)

@@ -52,6 +52,7 @@ from pathlib import Path
 
 import broker
 import clients
+from harness import FOLDERS
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
@@ -65,9 +66,8 @@ LANES = 6
 # The script lanes of this Python and newer run on 4.3, the others on the
 # system broker: each beside the other broker's outages.
 NEWER = (3, 12)
-SCRIPTS = [f"test_{name}.py" for name in
-           ("basic", "workers", "pubsub", "routing", "topic", "rpc", "cli",
-            "confirms", "streams")]
+# Each pattern's tests, and the command-line layer's.
+SCRIPTS = [f"test_{name}.py" for name in (*FOLDERS, "cli")]
 CTRL_C = ["test_cli.py", "test_blocked.py", "test_reliability.py", "test_confirms.py"]
 WINDOWS = Path(__file__).resolve().parent / "windows"  # sitecustomize.py
 LOGS = Path(tempfile.mkdtemp(prefix="make-test-"))
