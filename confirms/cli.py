@@ -97,8 +97,7 @@ def timed_out(error):
 
 
 def cancelled(connected):
-    """Why the broker cancelled us: the queue is gone, or else what the class says
-    a cancel means (CANCELLED: a stream's), or else the consumer timeout."""
+    """Why the broker cancelled us: no queue, or the class's CANCELLED, or a timeout."""
     for _ in range(5):  # a queue being deleted may answer for a moment
         try:
             connected.connection.channel().queue_declare(connected.queue, passive=True)
@@ -111,6 +110,8 @@ def cancelled(connected):
 
 def explain(error):
     """One line that says what went wrong (and where), or None if it is a bug."""
+    if isinstance(error, BadURL):  # before reading the URLs for their nodes
+        return f"AMQP_URL is not a valid broker URL: {error}"
     link = getattr(error, "link", {})
     nodes = [f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
              for url in (urlsplit(text.strip()) for text in urls())]
@@ -133,7 +134,6 @@ def explain(error):
 NOT_AMQP = (" (5672 is AMQP, 5671 with TLS; 15672 is the management UI, for a "
             "browser)")
 LINES = [  # what went wrong (the cause), and what to say: the first that fits
-    (BadURL, "AMQP_URL is not a valid broker URL: {error}"),
     (exceptions.ProbableAuthenticationError,
      "RabbitMQ at {where} refused the user name or password"),
     (exceptions.ProbableAccessDeniedError,

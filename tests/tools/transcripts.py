@@ -282,7 +282,7 @@ def pika_15():
         "python -c 'import pika; print(pika.__version__)'",
         "python producer.py | head -n 1",
         "python -W default producer.py 2>&1 | head -n 3",
-        "python -c 'import cli, pika; pika.Connection(cli.parameters())' 2>&1 "
+        "python -c 'import cli, pika; pika.Connection(cli.parameters(cli))' 2>&1 "
         "| tail -n 1",
     ) for line in shell("basic", command, python=python)]
     with BROKER.connection() as connection:
