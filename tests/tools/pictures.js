@@ -1,0 +1,141 @@
+// The browser half of tests/tools/pictures.py (make pictures): headless
+// Chromium, logged in to RabbitMQ's management UI as guest, takes one
+// cropped screenshot per request.
+//
+//     node tests/tools/pictures.js http://127.0.0.1:15673
+//
+// Reads one request a line on stdin, as JSON:
+//     {"hash": "#/queues/%2F/basic.greetings",   the page of the UI
+//      "wait": ["basic.greetings", "5"],         text the crop must show
+//      "crop": ["#main h1", "#lengths-q"],       what to show, in their box
+//      "css": "...",                             more style: hide, enlarge
+//      "prefs": {"column-queues-type": "false"}, the UI's settings
+//      "api": ["/api/queues/%2F/basic.greetings"],  records to keep
+//      "out": "docs/ui/basic.png"}
+// and answers one line: {"out", "width", "height", "text_px": the smallest
+// text in the crop, in CSS px, "api": {path: the last JSON the page got}}.
+// The record is what the page itself was sent: what the picture shows.
+'use strict';
+const readline = require('readline');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCALE = 2; // device pixels per CSS px: sharp on phones and wide screens
+// The UI's own 12px Verdana, with its smaller labels (0.8em) and the charts'
+// axis labels brought up to it, so no text in a picture is smaller.
+const LEGIBLE = `sub, small, .flot-tick-label, .legend td, .legendLabel
+  { font-size: 12px !important; }`;
+
+// In the page: the box around every element the selectors find, and the
+// smallest font size of the text inside it.
+function measure(selectors) {
+  const elements = selectors.flatMap(s => [...document.querySelectorAll(s)]);
+  if (!elements.length) return null;
+  const boxes = elements.map(e => e.getBoundingClientRect());
+  const box = {
+    x: Math.min(...boxes.map(b => b.left)), y: Math.min(...boxes.map(b => b.top)),
+    right: Math.max(...boxes.map(b => b.right)), bottom: Math.max(...boxes.map(b => b.bottom)),
+  };
+  let smallest = Infinity;
+  const text = [];
+  for (const element of elements) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const r = range.getBoundingClientRect();
+      const style = getComputedStyle(node.parentElement);
+      if (!r.width || style.visibility === 'hidden' || r.right <= box.x
+          || r.left >= box.right || r.bottom <= box.y || r.top >= box.bottom) continue;
+      smallest = Math.min(smallest, parseFloat(style.fontSize));
+      text.push(node.data.trim());
+    }
+  }
+  return { box, smallest, text: text.join(' ') };
+}
+
+async function shoot(page, origin, request, records) {
+  // The UI's own settings first (columns shown, a name filter), then the
+  // page loaded afresh with them.
+  await page.evaluate(prefs => {
+    for (const [key, value] of Object.entries(prefs)) store_pref(key, value);
+  }, request.prefs || {});
+  await page.goto(`${origin}/${request.hash}`);
+  records.clear();
+  await page.reload();
+  await page.addStyleTag({ content: LEGIBLE + (request.css || '') });
+  const selectors = request.crop;
+  // Wait until the crop shows every text awaited (the UI fills in its
+  // tables and charts after its API calls answer).
+  await page.waitForFunction(([selectors, wanted]) => {
+    const text = selectors.flatMap(s => [...document.querySelectorAll(s)])
+      .map(e => e.innerText).join(' ');
+    return text && wanted.every(w => text.includes(w));
+  }, [selectors, request.wait || []], { timeout: 30000, polling: 200 });
+  for (const path of request.api || []) {
+    if (!records.has(path)) {
+      const response = await page.waitForResponse(
+        r => new URL(r.url()).pathname === path && r.status() === 200, { timeout: 15000 });
+      records.set(path, await response.json());
+    }
+  }
+  // No refresh while the picture is taken: it shows what was recorded.
+  await page.evaluate(() => set_timer_interval(null));
+  const found = await page.evaluate(measure, selectors);
+  const pad = 6;
+  const clip = {
+    x: Math.max(0, found.box.x - pad), y: Math.max(0, found.box.y - pad),
+  };
+  clip.width = Math.ceil(found.box.right + pad - clip.x);
+  clip.height = Math.ceil(found.box.bottom + pad - clip.y);
+  await page.screenshot({ path: request.out, clip });
+  const api = {};
+  for (const path of request.api || []) api[path] = records.get(path);
+  return { out: request.out, width: clip.width, height: clip.height,
+           text_px: found.smallest, text: found.text, api };
+}
+
+async function main() {
+  const origin = process.argv[2];
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1000, height: 1400 }, deviceScaleFactor: SCALE });
+  const page = await context.newPage();
+  // The JSON the page was sent last, by path: what it shows.
+  const records = new Map();
+  page.on('response', async response => {
+    const path = new URL(response.url()).pathname;
+    if (!path.startsWith('/api/') || response.status() !== 200) return;
+    try {
+      records.set(path, await response.json());
+    } catch (error) { /* not JSON, or the page moved on */ }
+  });
+  await page.goto(`${origin}/`);
+  await page.fill('input[name=username]', 'guest');
+  await page.fill('input[name=password]', 'guest');
+  await page.click('input[type=submit]');
+  await page.waitForSelector('#main h1', { timeout: 30000 });
+  console.log(JSON.stringify({ ready: true }));
+  const lines = readline.createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let answer;
+    try {
+      answer = await shoot(page, origin, JSON.parse(line), records);
+    } catch (error) {
+      answer = { error: error.message.split('\n')[0] };
+    }
+    console.log(JSON.stringify(answer));
+  }
+  await browser.close();
+}
+
+main().catch(error => {
+  console.error(error.stack || String(error));
+  process.exit(2);
+});
