@@ -23,14 +23,24 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCALE = 2; // device pixels per CSS px: sharp on phones and wide screens
 // The UI's own 12px Verdana, with its smaller labels (0.8em) and the charts'
 // axis labels brought up to it, so no text in a picture is smaller.
+// Headings as wide as their text, so that they do not widen a crop; no
+// times under the charts, which would overlap at that size (each chart's
+// heading says it spans the last minute).
 const LEGIBLE = `sub, small, .flot-tick-label, .legend td, .legendLabel
-  { font-size: 12px !important; }`;
+  { font-size: 12px !important; }
+  #main h1, #main h3 { display: inline-block; }
+  .flot-x-axis, .flot-x-axis .flot-tick-label { display: none !important; }
+  #main h1 { max-width: 330px; }`;
+// Where each page finds the style of the picture under way: it is put in
+// before the UI draws its charts, which size themselves once.
+const STYLE = 'pictures-css';
 
 // In the page: the box around every element the selectors find, and the
 // smallest font size of the text inside it.
 function measure(selectors) {
-  const elements = selectors.flatMap(s => [...document.querySelectorAll(s)]);
-  if (!elements.length) return null;
+  // Only what is shown: a folded section's elements have no box.
+  const elements = selectors.flatMap(s => [...document.querySelectorAll(s)])
+    .filter(e => e.getBoundingClientRect().width > 0);
   const boxes = elements.map(e => e.getBoundingClientRect());
   const box = {
     x: Math.min(...boxes.map(b => b.left)), y: Math.min(...boxes.map(b => b.top)),
@@ -58,18 +68,19 @@ function measure(selectors) {
 async function shoot(page, origin, request, records) {
   // The UI's own settings first (columns shown, a name filter), then the
   // page loaded afresh with them.
-  await page.evaluate(prefs => {
-    for (const [key, value] of Object.entries(prefs)) store_pref(key, value);
-  }, request.prefs || {});
+  await page.evaluate(([prefs, key, css]) => {
+    for (const [name, value] of Object.entries(prefs)) store_pref(name, value);
+    localStorage.setItem(key, css);
+  }, [request.prefs || {}, STYLE, LEGIBLE + (request.css || '')]);
   await page.goto(`${origin}/${request.hash}`);
   records.clear();
   await page.reload();
-  await page.addStyleTag({ content: LEGIBLE + (request.css || '') });
   const selectors = request.crop;
   // Wait until the crop shows every text awaited (the UI fills in its
   // tables and charts after its API calls answer).
   await page.waitForFunction(([selectors, wanted]) => {
     const text = selectors.flatMap(s => [...document.querySelectorAll(s)])
+      .filter(e => e.getBoundingClientRect().width > 0)
       .map(e => e.innerText).join(' ');
     return text && wanted.every(w => text.includes(w));
   }, [selectors, request.wait || []], { timeout: 30000, polling: 200 });
@@ -104,7 +115,14 @@ async function main() {
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const context = await browser.newContext({
-    viewport: { width: 1000, height: 1400 }, deviceScaleFactor: SCALE });
+    viewport: { width: 1280, height: 1400 }, deviceScaleFactor: SCALE });
+  await context.addInitScript(key => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const style = document.createElement('style');
+      style.textContent = localStorage.getItem(key) || '';
+      document.head.appendChild(style);
+    });
+  }, STYLE);
   const page = await context.newPage();
   // The JSON the page was sent last, by path: what it shows.
   const records = new Map();
@@ -129,6 +147,11 @@ async function main() {
       answer = await shoot(page, origin, JSON.parse(line), records);
     } catch (error) {
       answer = { error: error.message.split('\n')[0] };
+      // What the page showed instead, to see why.
+      const seen = `${require('os').tmpdir()}/pictures-failed`;
+      await page.screenshot({ path: `${seen}.png`, fullPage: true }).catch(() => {});
+      require('fs').writeFileSync(`${seen}.html`, await page.content().catch(() => ''));
+      answer.error += ` (the page: ${seen}.png, .html)`;
     }
     console.log(JSON.stringify(answer));
   }

@@ -62,6 +62,16 @@ def api(path):
         return json.load(response)
 
 
+def charted(path, what, value, samples=3):
+    """True once the last samples of a chart all show value: the chart
+    levels off at what the page talks about."""
+    found = api(f"{path}?lengths_age=60&lengths_incr=5&msg_rates_age=60"
+                "&msg_rates_incr=5")
+    last = [each["sample"] for each in found.get(f"{what}_details", {}).get(
+        "samples", [])[:samples]]
+    return found.get(what) == value and last == [value] * samples
+
+
 def ui_answers():
     try:
         api("/api/overview")
@@ -247,12 +257,20 @@ def bindings_api(name):
     return f"/api/exchanges/%2F/{name}/bindings/source"
 
 
-# The queue page's chart of Ready, Unacked and Total, and its heading.
-QUEUE_CROP = ["#main h1", "#main .section:first-of-type h3:first-of-type",
-              "#main .section:first-of-type .chart-legend"]
+# The queue page's chart of Ready, Unacked and Total, narrower, and its
+# legend under it rather than beside it.
+QUEUE_CROP = ["#main h1", "#main .hider h3:first-of-type", "#chart-lengths-q",
+              "#chart-lengths-q ~ table.legend"]
+QUEUE_CSS = """
+  .chart-small { width: 300px; }
+  #chart-lengths-q ~ table.legend { float: none; clear: left; }"""
 BINDINGS_CROP = ["#main h1", "#main .bindings-wrapper"]
-BINDINGS_CSS = ""
-# The queues list with the columns of the counts only.
+# Without the bindings' arguments (there are none) and their buttons.
+BINDINGS_CSS = """
+  .bindings-wrapper table.list th:nth-child(n+3),
+  .bindings-wrapper table.list td:nth-child(n+3) { display: none; }"""
+# The queues list with the columns of the counts only, for the queues whose
+# name holds a word.
 QUEUE_COLUMNS = {f"column-queues-{column}": "false" for column in (
     "type", "features", "features_no_policy", "policy", "consumer_capacity",
     "state", "msgs-delayed", "msgs-ram", "msgs-persistent", "msg-bytes-ready",
@@ -261,12 +279,19 @@ QUEUE_COLUMNS = {f"column-queues-{column}": "false" for column in (
     "rate-ack")}
 
 
+def queues_list(*shown, word):
+    """The UI's settings for its queues list: the columns shown, a filter."""
+    return {**QUEUE_COLUMNS, **{f"column-queues-{column}": "true" for column in shown},
+            "queues_current_filter_name": word}
+
+
 def basic(browser):
     run("basic", "producer")  # and no consumer yet: the greetings wait
-    until(lambda: api(queue_api("basic.greetings")).get("messages_ready") == 5,
-          30, "basic.greetings holding 5 ready")
+    until(lambda: charted(queue_api("basic.greetings"), "messages_ready", 5),
+          60, "basic.greetings holding 5 ready, in its chart")
     record = browser.shoot(f"{LIST_QUEUES} | grep basic",
                            hash=queue_page("basic.greetings"), crop=QUEUE_CROP,
+                           css=QUEUE_CSS,
                            wait=["basic.greetings", "Ready"],
                            api=[queue_api("basic.greetings")])
     return record, lambda f: counts("basic.greetings", f["basic.greetings"],
@@ -290,8 +315,7 @@ def workers(browser):
             f"{LIST_QUEUES} consumers | grep workers", hash="#/queues",
             wait=["workers.tasks.failed", "workers.tasks"],
             crop=["#main table.list"],
-            prefs={**QUEUE_COLUMNS, "column-queues-consumers": "true",
-                   "queues_current_filter_name": "workers"},
+            prefs=queues_list("consumers", word="workers"),
             api=[queue_api("workers.tasks"), queue_api("workers.tasks.failed")])
     return record, lambda f: "; ".join(
         counts(name, f[name], "consumers", "ready", "unacked", "total")
@@ -339,8 +363,8 @@ def rpc(browser):
               "rpc.fibonacci: 2 consumers")
         record = browser.shoot(
             "list_queues name messages consumers | grep rpc",
-            hash=queue_page("rpc.fibonacci"), wait=["rpc.fibonacci", "Consumers"],
-            crop=["#main h1", "#details-queue-table"],
+            hash="#/queues", wait=["rpc.fibonacci", "Consumers"],
+            crop=["#main table.list"], prefs=queues_list("consumers", word="rpc"),
             api=[queue_api("rpc.fibonacci")])
     return record, lambda f: counts("rpc.fibonacci", f["rpc.fibonacci"],
                                     "consumers", "total")
@@ -373,8 +397,9 @@ def streams(browser):
               "streams.events: 2 consumers")
         record = browser.shoot(
             "list_queues name type consumers | grep streams",
-            hash=queue_page("streams.events"), wait=["streams.events", "stream"],
-            crop=["#main h1", "#details-queue-table"],
+            hash="#/queues", wait=["streams.events", "stream"],
+            crop=["#main table.list"],
+            prefs=queues_list("type", "consumers", word="streams"),
             api=[queue_api("streams.events")])
     return record, lambda f: counts("streams.events", f["streams.events"],
                                     "type", "consumers")
