@@ -10,6 +10,7 @@
 //      "crop": ["#main h1", "#lengths-q"],       what to show, in their box
 //      "css": "...",                             more style: hide, enlarge
 //      "prefs": {"column-queues-type": "false"}, the UI's settings
+//      "drop": ["Virtual host"],                 a list's columns to leave out
 //      "api": ["/api/queues/%2F/basic.greetings"],  records to keep
 //      "out": "docs/ui/basic.png"}
 // and answers one line: {"out", "width", "height", "text_px": the smallest
@@ -93,6 +94,22 @@ async function shoot(page, origin, request, records) {
   }
   // No refresh while the picture is taken: it shows what was recorded.
   await page.evaluate(() => set_timer_interval(null));
+  // A list's columns that say nothing here (the virtual host, when there
+  // are others), its row of group headings and its +/- button.
+  await page.evaluate(drop => {
+    for (const table of document.querySelectorAll('#main table.list')) {
+      const rows = [...table.rows];
+      const headings = rows.find(row => [...row.cells].some(c => drop.includes(c.innerText.trim())));
+      if (!headings) continue;
+      const gone = [...headings.cells].map((c, i) => drop.includes(c.innerText.trim()) ? i : -1)
+        .filter(i => i >= 0);
+      for (const row of rows.slice(rows.indexOf(headings))) {
+        for (const i of gone) if (row.cells[i]) row.cells[i].style.display = 'none';
+      }
+      for (const row of rows.slice(0, rows.indexOf(headings))) row.style.display = 'none';
+      for (const cell of table.querySelectorAll('th.plus-minus')) cell.style.display = 'none';
+    }
+  }, request.drop || []);
   const found = await page.evaluate(measure, selectors);
   const pad = 6;
   const clip = {

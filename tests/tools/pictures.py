@@ -181,12 +181,13 @@ def facts(record):
     bindings and their keys; the node's publish and confirm rates."""
     found = {}
     for path, body in record["api"].items():
-        if path.startswith("/api/queues/"):
-            found[body["name"]] = {
-                "ready": body.get("messages_ready", 0),
-                "unacked": body.get("messages_unacknowledged", 0),
-                "total": body.get("messages", 0), "consumers": body["consumers"],
-                "type": body["type"]}
+        if path.startswith("/api/queues"):  # one queue, or a page of the list
+            for queue in body.get("items", [body]):
+                found[queue["name"]] = {
+                    "ready": queue.get("messages_ready", 0),
+                    "unacked": queue.get("messages_unacknowledged", 0),
+                    "total": queue.get("messages", 0),
+                    "consumers": queue["consumers"], "type": queue["type"]}
         elif path.endswith("/bindings/source"):
             found[path.split("/")[4]] = {
                 "bindings": len(body),
@@ -273,7 +274,7 @@ BINDINGS_CSS = """
 # name holds a word.
 QUEUE_COLUMNS = {f"column-queues-{column}": "false" for column in (
     "type", "features", "features_no_policy", "policy", "consumer_capacity",
-    "state", "msgs-delayed", "msgs-ram", "msgs-persistent", "msg-bytes-ready",
+    "state", "msgs-ready", "msgs-unacked", "msgs-total", "msgs-delayed", "msgs-ram", "msgs-persistent", "msg-bytes-ready",
     "msg-bytes-unacked", "msg-bytes-ram", "msg-bytes-persistent",
     "msg-bytes-total", "rate-incoming", "rate-deliver", "rate-redeliver",
     "rate-ack")}
@@ -282,7 +283,11 @@ QUEUE_COLUMNS = {f"column-queues-{column}": "false" for column in (
 def queues_list(*shown, word):
     """The UI's settings for its queues list: the columns shown, a filter."""
     return {**QUEUE_COLUMNS, **{f"column-queues-{column}": "true" for column in shown},
-            "queues_current_filter_name": word}
+            "queues_current_filter_name": word, "vhost": "/"}
+
+
+# The queues of virtual host "/", as its list asks for them.
+LIST_API = "/api/queues/%2F"
 
 
 def basic(browser):
@@ -314,11 +319,11 @@ def workers(browser):
         record = browser.shoot(
             f"{LIST_QUEUES} consumers | grep workers", hash="#/queues",
             wait=["workers.tasks.failed", "workers.tasks"],
-            crop=["#main table.list"],
-            prefs=queues_list("consumers", word="workers"),
-            api=[queue_api("workers.tasks"), queue_api("workers.tasks.failed")])
+            crop=["#main table.list"], drop=["Virtual host"],
+            prefs=queues_list("consumers", "msgs-ready", "msgs-unacked",
+                              word="workers"), api=[LIST_API])
     return record, lambda f: "; ".join(
-        counts(name, f[name], "consumers", "ready", "unacked", "total")
+        counts(name, f[name], "consumers", "ready", "unacked")
         for name in ("workers.tasks", "workers.tasks.failed"))
 
 
@@ -364,8 +369,8 @@ def rpc(browser):
         record = browser.shoot(
             "list_queues name messages consumers | grep rpc",
             hash="#/queues", wait=["rpc.fibonacci", "Consumers"],
-            crop=["#main table.list"], prefs=queues_list("consumers", word="rpc"),
-            api=[queue_api("rpc.fibonacci")])
+            crop=["#main table.list"], drop=["Virtual host"],
+            prefs=queues_list("consumers", "msgs-total", word="rpc"), api=[LIST_API])
     return record, lambda f: counts("rpc.fibonacci", f["rpc.fibonacci"],
                                     "consumers", "total")
 
@@ -398,9 +403,9 @@ def streams(browser):
         record = browser.shoot(
             "list_queues name type consumers | grep streams",
             hash="#/queues", wait=["streams.events", "stream"],
-            crop=["#main table.list"],
-            prefs=queues_list("type", "consumers", word="streams"),
-            api=[queue_api("streams.events")])
+            crop=["#main table.list"], drop=["Virtual host"],
+            prefs=queues_list("type", "consumers", "msgs-total", word="streams"),
+            api=[LIST_API])
     return record, lambda f: counts("streams.events", f["streams.events"],
                                     "type", "consumers")
 
