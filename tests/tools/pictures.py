@@ -266,15 +266,23 @@ QUEUE_CSS = """
   .chart-small { width: 300px; }
   #chart-lengths-q ~ table.legend { float: none; clear: left; }"""
 BINDINGS_CROP = ["#main h1", "#main .bindings-wrapper"]
-# Without the bindings' arguments (there are none) and their buttons.
-BINDINGS_CSS = """
-  .bindings-wrapper table.list th:nth-child(n+3),
-  .bindings-wrapper table.list td:nth-child(n+3) { display: none; }"""
+
+
+def bindings_css(kept):
+    """Only the first kept columns of the bindings (To, Routing key), not
+    their arguments (there are none) nor their buttons; no form to add one."""
+    return f"""
+  .bindings-wrapper table.list th:nth-child(n+{kept + 1}),
+  .bindings-wrapper table.list td:nth-child(n+{kept + 1}),
+  #main .bindings-wrapper ~ * {{ display: none; }}"""
+
+
 # The queues list with the columns of the counts only, for the queues whose
 # name holds a word.
 QUEUE_COLUMNS = {f"column-queues-{column}": "false" for column in (
-    "type", "features", "features_no_policy", "policy", "consumer_capacity",
-    "state", "msgs-ready", "msgs-unacked", "msgs-total", "msgs-delayed", "msgs-ram", "msgs-persistent", "msg-bytes-ready",
+    "type", "features", "features_no_policy", "policy", "consumers",
+    "consumer_capacity", "state", "msgs-ready", "msgs-unacked", "msgs-total",
+    "msgs-delayed", "msgs-ram", "msgs-persistent", "msg-bytes-ready",
     "msg-bytes-unacked", "msg-bytes-ram", "msg-bytes-persistent",
     "msg-bytes-total", "rate-incoming", "rate-deliver", "rate-redeliver",
     "rate-ack")}
@@ -327,7 +335,7 @@ def workers(browser):
         for name in ("workers.tasks", "workers.tasks.failed"))
 
 
-def exchange(browser, folder, name, bindings, wait, count=None):
+def exchange(browser, folder, name, bindings, wait, count=None, kept=2):
     count = count or sum(map(len, bindings))
     with Consumers(folder, *bindings):
         until(lambda: len(api(bindings_api(name))) == count,
@@ -335,12 +343,15 @@ def exchange(browser, folder, name, bindings, wait, count=None):
         return browser.shoot(
             f"list_bindings source_name destination_name routing_key | grep {name}",
             hash=f"#/exchanges/%2F/{name}", wait=[name, *wait],
-            crop=BINDINGS_CROP, css=BINDINGS_CSS, api=[bindings_api(name)])
+            crop=BINDINGS_CROP, css=bindings_css(kept), api=[bindings_api(name)],
+            # The bindings unfolded, the exchange's overview folded.
+            prefs={"visible|exchange|Bindings": "t",
+                   "visible|exchange|Overview": "f"})
 
 
 def pubsub(browser):
     record = exchange(browser, "pubsub", "pubsub.broadcast", [[]] * 3, ["amq.gen-"],
-                      count=3)
+                      count=3, kept=1)  # a fanout exchange ignores keys
     return record, lambda f: counts("pubsub.broadcast", f["pubsub.broadcast"],
                                     "bindings", "queues")
 
