@@ -10,7 +10,8 @@
 //      "crop": ["#main h1", "#lengths-q"],       what to show, in their box
 //      "css": "...",                             more style: hide, enlarge
 //      "prefs": {"column-queues-type": "false"}, the UI's settings
-//      "drop": ["Virtual host"],                 a list's columns to leave out
+//      "drop": ["Virtual host"],                 a list's columns, a chart's
+//                                                lines to leave out
 //      "api": ["/api/queues/%2F/basic.greetings"],  records to keep
 //      "out": "docs/ui/basic.png"}
 // and answers one line: {"out", "width", "height", "text_px": the smallest
@@ -108,6 +109,10 @@ async function shoot(page, origin, request, records) {
       }
       for (const row of rows.slice(0, rows.indexOf(headings))) row.style.display = 'none';
       for (const cell of table.querySelectorAll('th.plus-minus')) cell.style.display = 'none';
+    }
+    // A chart's lines in its legend likewise.
+    for (const row of document.querySelectorAll('#main table.legend tr')) {
+      if (drop.includes(row.cells[0].innerText.trim())) row.style.display = 'none';
     }
   }, request.drop || []);
   const found = await page.evaluate(measure, selectors);

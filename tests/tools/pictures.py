@@ -62,11 +62,14 @@ def api(path):
         return json.load(response)
 
 
+# What the UI asks the API for to draw its charts of the last minute.
+CHARTED = "lengths_age=60&lengths_incr=5&msg_rates_age=60&msg_rates_incr=5"
+
+
 def charted(path, what, value, samples=3):
     """True once the last samples of a chart all show value: the chart
     levels off at what the page talks about."""
-    found = api(f"{path}?lengths_age=60&lengths_incr=5&msg_rates_age=60"
-                "&msg_rates_incr=5")
+    found = api(f"{path}?{CHARTED}")
     last = [each["sample"] for each in found.get(f"{what}_details", {}).get(
         "samples", [])[:samples]]
     return found.get(what) == value and last == [value] * samples
@@ -199,12 +202,14 @@ def facts(record):
                 what: rate(stats.get(f"{key}_details", {}).get("rate", 0))
                 for what, key in (("publish", "publish"),
                                   ("publisher confirm", "confirm"),
-                                  ("deliver", "deliver"), ("consumer ack", "ack"))}
+                                  ("deliver (auto ack)", "deliver_no_ack"))}
     return found
 
 
 def counts(name, fact, *words):
-    return f"{name}: " + ", ".join(f"{shown(fact[word])} {word}" for word in words)
+    return f"{name}: " + ", ".join(
+        f"type {fact[word]}" if word == "type" else f"{shown(fact[word])} {word}"
+        for word in words)
 
 
 def shown(value):
@@ -386,11 +391,35 @@ def rpc(browser):
                                     "consumers", "total")
 
 
+# The overview's chart of message rates, its legend under it, with the
+# lines of publishing, confirming and delivering only (confirms/consumer.py
+# takes its messages with auto_ack).
+RATES_CROP = ["#main h3:has(+ .box #chart-msg-rates-over)", "#chart-msg-rates-over",
+              "#chart-msg-rates-over ~ table.legend"]
+RATES_CSS = """
+  .chart-small { width: 300px; }
+  #chart-msg-rates-over ~ table.legend { float: none; clear: left; }"""
+OTHER_RATES = [
+    ("Publish (In)", "publish_in"), ("Publish (Out)", "publish_out"),
+    ("Deliver (manual ack)", "deliver"), ("Consumer ack", "ack"),
+    ("Redelivered", "redeliver"),
+    ("Get (manual ack)", "get"), ("Get (auto ack)", "get_no_ack"),
+    ("Get (empty)", "get_empty"), ("Unroutable (return)", "return_unroutable"),
+    ("Unroutable (drop)", "drop_unroutable"), ("Disk read", "disk_reads"),
+    ("Disk write", "disk_writes")]
+
+
 def confirms(browser):
     def rates():
-        stats = api("/api/overview").get("message_stats", {})
-        return all(stats.get(f"{key}_details", {}).get("rate", 0) > 0
-                   for key in ("publish", "confirm"))
+        """True once the overview's chart, as the page asks for it, shows
+        messages published and confirmed in each of its last 5 samples."""
+        stats = api(f"/api/overview?{CHARTED}").get("message_stats", {})
+        for key in ("publish", "confirm"):
+            counts = [each["sample"] for each in stats.get(f"{key}_details", {})
+                      .get("samples", [])[:6]]
+            if len(counts) < 6 or any(a <= b for a, b in zip(counts, counts[1:])):
+                return False
+        return True
 
     with Consumers("confirms", []), Script(
             "confirms", "producer", "--strategy", "individually", "--count",
@@ -398,8 +427,10 @@ def confirms(browser):
         until(rates, 60, "publish and confirm rates in the overview", interval=0.5)
         record = browser.shoot(
             "list_channels confirm messages_unconfirmed", hash="#/",
-            wait=["Publisher confirm"], crop=["#main .section:nth-of-type(2) .hider"],
-            api=["/api/overview"])
+            wait=["Publisher confirm"], crop=RATES_CROP, css=RATES_CSS,
+            drop=[name for name, _ in OTHER_RATES],
+            prefs={f"chart-line-msg-rates-over{key}": "false"
+                   for _, key in OTHER_RATES}, api=["/api/overview"])
         producer.stop()
     return record, lambda f: "message rates: " + ", ".join(
         f"{value} {what}" for what, value in f["message rates"].items())
@@ -418,7 +449,7 @@ def streams(browser):
             prefs=queues_list("type", "consumers", "msgs-total", word="streams"),
             api=[LIST_API])
     return record, lambda f: counts("streams.events", f["streams.events"],
-                                    "type", "consumers")
+                                    "type", "consumers", "total")
 
 
 PICTURES = {name: globals()[name] for name in tour.PATTERNS}
