@@ -474,6 +474,14 @@ def optimise(path):
                     "--quality", "60-90", "--ext", ".png", str(path)])
 
 
+# What a snippet says between its picture and its command, where the
+# command shows something else than the picture.
+SAYS = {"confirms": (
+    "The :doc:`management UI <ui>` above: its three lines lie on one another. "
+    "``rabbitmqctl`` shows no rates, but which channel confirms (``true``, "
+    "the producer's) and how many of its messages await a confirm:")}
+
+
 def snippet(name, record, alt):
     """The reST a page includes: the picture and the command."""
     command = record["rabbitmqctl"][0].removeprefix("$ sudo rabbitmqctl ")
@@ -483,11 +491,14 @@ def snippet(name, record, alt):
         f"   :width: {min(width, LARGEST)}px",
         f"   :alt: {alt}",
         "",
-        "In the :doc:`management UI <ui>`; from the command line:",
+        SAYS.get(name, "The :doc:`management UI <ui>` above; ``rabbitmqctl`` "
+                 "shows the same:"),
         "",
         ".. code-block:: console",
         "",
-        *(f"   {line}" for line in record["rabbitmqctl"]),
+        # Its columns as a terminal shows them: tabs would be expanded
+        # after the block's indent, out of line.
+        *(f"   {line.expandtabs()}" for line in record["rabbitmqctl"]),
         "",
         "With Docker:",
         "",
