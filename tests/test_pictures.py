@@ -152,7 +152,8 @@ def test_the_text_around_each_picture_says_nothing_its_record_contradicts(name):
     text = snippet(name).replace(option(snippet(name), "alt"), "")
     for page in including(name):
         text += "\n" + around(page, name)
-    assert not contradictions(text, said), name
+    found = contradictions(text, said)
+    assert not found, f"{name}: the text says {found}"
 
 
 @pytest.mark.offline

@@ -44,6 +44,7 @@ API = f"http://127.0.0.1:{PORT}"
 # The enabled-plugins file of the node while the pictures are taken, in its
 # home: the node and the cluster's nodes read their own when they start.
 PLUGINS_FILE = "/var/lib/rabbitmq/pictures-enabled-plugins"
+DEFAULT_PLUGINS_FILE = "/etc/rabbitmq/enabled_plugins"
 # Device pixels per CSS pixel of the pictures (pictures.js).
 SCALE = 2
 # The width a picture is shown at, in CSS px, at most: text 12 px in the UI
@@ -101,27 +102,28 @@ def management(node):
     Nothing the node reads when it starts changes: the port and the plugins
     file are set in the running node only, and afterwards the plugin is
     disabled and the node's own plugins file is in force again."""
-    if ui_answers():  # left on by an earlier run cut short
-        yield
-        return
-    was = node.checked("eval", "application:get_env(rabbit, enabled_plugins_file).")
-    node.checked("eval", f"""
-        application:load(rabbitmq_management),
-        application:set_env(rabbitmq_management, tcp_config,
-                            [{{ip, "127.0.0.1"}}, {{port, {PORT}}}],
-                            [{{persistent, true}}]),
-        application:set_env(rabbit, enabled_plugins_file, "{PLUGINS_FILE}").""")
+    was = re.search(r'"([^"]+)"', node.checked(
+        "eval", "application:get_env(rabbit, enabled_plugins_file)."))
+    # The node's own file; the default if an earlier run was cut short.
+    own = was[1] if was and was[1] != PLUGINS_FILE else DEFAULT_PLUGINS_FILE
     try:
-        plugins(node, "enable", "rabbitmq_management")
-        until(ui_answers, 60, f"the management UI answering at {API}", interval=0.5)
+        if not ui_answers():  # else left on by an earlier run cut short
+            node.checked("eval", f"""
+                application:load(rabbitmq_management),
+                application:set_env(rabbitmq_management, tcp_config,
+                                    [{{ip, "127.0.0.1"}}, {{port, {PORT}}}],
+                                    [{{persistent, true}}]),
+                application:set_env(rabbit, enabled_plugins_file,
+                                    "{PLUGINS_FILE}").""")
+            plugins(node, "enable", "rabbitmq_management")
+            until(ui_answers, 60, f"the management UI answering at {API}",
+                  interval=0.5)
         yield
     finally:
         with contextlib.suppress(broker.Fail):
             plugins(node, "disable", "rabbitmq_management")
-        found = re.search(r'"([^"]+)"', was)
-        if found:
-            node.checked("eval", f'application:set_env(rabbit, enabled_plugins_file, '
-                         f'"{found[1]}").')
+        node.checked("eval", f'application:set_env(rabbit, enabled_plugins_file, '
+                     f'"{own}").')
 
 
 class Browser:
