@@ -305,6 +305,20 @@ def queues_list(*shown, word):
 LIST_API = "/api/queues/%2F"
 
 
+def listed(browser, command, names, *columns):
+    """The queues list, with names only (they share their first word) and
+    the columns named as the UI's settings name them."""
+    return browser.shoot(command, hash="#/queues", wait=names,
+                         crop=["#main table.list"], drop=["Virtual host"],
+                         prefs=queues_list(*columns, word=names[0].split(".")[0]),
+                         api=[LIST_API])
+
+
+def consumers(name, count):
+    until(lambda: api(queue_api(name)).get("consumers") == count, 30,
+          f"{name}: {count} consumers")
+
+
 def basic(browser):
     run("basic", "producer")  # and no consumer yet: the greetings wait
     until(lambda: charted(queue_api("basic.greetings"), "messages_ready", 5),
@@ -331,12 +345,9 @@ def workers(browser):
         wait_total(three, " received$", 3)
         until(lambda: api(queue_api("workers.tasks")).get(
             "messages_unacknowledged") == 3, 30, "workers.tasks: 3 unacked")
-        record = browser.shoot(
-            f"{LIST_QUEUES} consumers | grep workers", hash="#/queues",
-            wait=["workers.tasks.failed", "workers.tasks"],
-            crop=["#main table.list"], drop=["Virtual host"],
-            prefs=queues_list("consumers", "msgs-ready", "msgs-unacked",
-                              word="workers"), api=[LIST_API])
+        record = listed(browser, f"{LIST_QUEUES} consumers | grep workers",
+                        ["workers.tasks", "workers.tasks.failed"],
+                        "consumers", "msgs-ready", "msgs-unacked")
     return record, lambda f: "; ".join(
         counts(name, f[name], "consumers", "ready", "unacked")
         for name in ("workers.tasks", "workers.tasks.failed"))
@@ -382,13 +393,9 @@ def topic(browser):
 
 def rpc(browser):
     with Consumers("rpc", [], []):
-        until(lambda: api(queue_api("rpc.fibonacci")).get("consumers") == 2, 30,
-              "rpc.fibonacci: 2 consumers")
-        record = browser.shoot(
-            "list_queues name messages consumers | grep rpc",
-            hash="#/queues", wait=["rpc.fibonacci", "Consumers"],
-            crop=["#main table.list"], drop=["Virtual host"],
-            prefs=queues_list("consumers", "msgs-total", word="rpc"), api=[LIST_API])
+        consumers("rpc.fibonacci", 2)
+        record = listed(browser, "list_queues name messages consumers | grep rpc",
+                        ["rpc.fibonacci"], "consumers", "msgs-total")
     return record, lambda f: counts("rpc.fibonacci", f["rpc.fibonacci"],
                                     "consumers", "total")
 
@@ -442,14 +449,9 @@ def streams(browser):
     run("streams", "producer")
     with Consumers("streams", ["--offset", "first"], ["--offset", "first"]) as two:
         wait_total(two, " received$", 10)
-        until(lambda: api(queue_api("streams.events")).get("consumers") == 2, 30,
-              "streams.events: 2 consumers")
-        record = browser.shoot(
-            "list_queues name type consumers | grep streams",
-            hash="#/queues", wait=["streams.events", "stream"],
-            crop=["#main table.list"], drop=["Virtual host"],
-            prefs=queues_list("type", "consumers", "msgs-total", word="streams"),
-            api=[LIST_API])
+        consumers("streams.events", 2)
+        record = listed(browser, "list_queues name type consumers | grep streams",
+                        ["streams.events"], "type", "consumers", "msgs-total")
     return record, lambda f: counts("streams.events", f["streams.events"],
                                     "type", "consumers", "total")
 
