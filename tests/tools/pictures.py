@@ -250,7 +250,6 @@ def disagreements(record):
     return found
 
 
-LIST_QUEUES = "list_queues name messages_ready messages_unacknowledged messages"
 
 
 def queue_page(name):
@@ -323,7 +322,8 @@ def basic(browser):
     run("basic", "producer")  # and no consumer yet: the greetings wait
     until(lambda: charted(queue_api("basic.greetings"), "messages_ready", 5),
           60, "basic.greetings holding 5 ready, in its chart")
-    record = browser.shoot(f"{LIST_QUEUES} | grep basic",
+    record = browser.shoot("list_queues name messages_ready "
+                           "messages_unacknowledged messages | grep basic",
                            hash=queue_page("basic.greetings"), crop=QUEUE_CROP,
                            css=QUEUE_CSS,
                            wait=["basic.greetings", "Ready"],
@@ -345,7 +345,8 @@ def workers(browser):
         wait_total(three, " received$", 3)
         until(lambda: api(queue_api("workers.tasks")).get(
             "messages_unacknowledged") == 3, 30, "workers.tasks: 3 unacked")
-        record = listed(browser, f"{LIST_QUEUES} consumers | grep workers",
+        record = listed(browser, "list_queues name consumers messages_ready "
+                        "messages_unacknowledged | grep workers",
                         ["workers.tasks", "workers.tasks.failed"],
                         "consumers", "msgs-ready", "msgs-unacked")
     return record, lambda f: "; ".join(
@@ -394,7 +395,7 @@ def topic(browser):
 def rpc(browser):
     with Consumers("rpc", [], []):
         consumers("rpc.fibonacci", 2)
-        record = listed(browser, "list_queues name messages consumers | grep rpc",
+        record = listed(browser, "list_queues name consumers messages | grep rpc",
                         ["rpc.fibonacci"], "consumers", "msgs-total")
     return record, lambda f: counts("rpc.fibonacci", f["rpc.fibonacci"],
                                     "consumers", "total")
@@ -450,7 +451,8 @@ def streams(browser):
     with Consumers("streams", ["--offset", "first"], ["--offset", "first"]) as two:
         wait_total(two, " received$", 10)
         consumers("streams.events", 2)
-        record = listed(browser, "list_queues name type consumers | grep streams",
+        record = listed(browser, "list_queues name type consumers messages "
+                        "| grep streams",
                         ["streams.events"], "type", "consumers", "msgs-total")
     return record, lambda f: counts("streams.events", f["streams.events"],
                                     "type", "consumers", "total")
