@@ -537,19 +537,29 @@ def main(args):
         browser = Browser()
         try:
             for name in args or PICTURES:
-                clean(node)
-                png = browser.out = OUT / f"{name}.png"
-                shot_record, alt_of = PICTURES[name](browser)
-                alt = alt_of(facts(shot_record))
-                optimise(png)
-                (OUT / f"{name}.json").write_text(json.dumps(shot_record, indent=1)
-                                                 + "\n")
-                (OUT / f"{name}.inc").write_text(snippet(name, shot_record, alt))
-                print(f"{png.relative_to(ROOT)}: {alt} "
-                      f"({png.stat().st_size // 1024} kB)", flush=True)
-                clean(node)
+                take(node, browser, name)
+        except (AssertionError, broker.Fail) as error:
+            sys.exit(f"make pictures stopped at {name}: {error}")
         finally:
             browser.close()
+            clean(node)
+
+
+def take(node, browser, name):
+    """One pattern's picture, record and snippet, written together once all
+    three are had: a run cut short leaves the last ones as they were."""
+    clean(node)
+    png = OUT / f"{name}.png"
+    browser.out = png.with_suffix(".new.png")
+    record, alt_of = PICTURES[name](browser)
+    alt = alt_of(facts(record))
+    optimise(browser.out)
+    browser.out.replace(png)
+    (OUT / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+    (OUT / f"{name}.inc").write_text(snippet(name, record, alt))
+    print(f"{png.relative_to(ROOT)}: {alt} ({png.stat().st_size // 1024} kB)",
+          flush=True)
+    clean(node)
 
 
 if __name__ == "__main__":
