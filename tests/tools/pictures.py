@@ -50,6 +50,8 @@ SCALE = 2
 # The width a picture is shown at, in CSS px, at most: text 12 px in the UI
 # stays 12 px on a wide screen, and at least 11 px in a phone's column.
 LARGEST = 380
+# The patterns' queues and streams, as tests/conftest.py knows them: each
+# picture starts and ends with the queues empty and the streams gone.
 QUEUES = ["basic.greetings", "workers.tasks", "workers.tasks.failed",
           "rpc.fibonacci", "confirms.messages"]
 STREAMS = ["streams.events"]
