@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: tour test lint broker cluster cluster-stop cluster-kill cluster-status \
-	docs transcripts transcripts-cluster images bench \
+	docs transcripts transcripts-cluster pictures images bench \
 	bench-docs clean
 
 tour: $(VENV)/installed
@@ -43,6 +43,11 @@ transcripts: $(VENV)/installed
 	$(PY) tests/tools/broker.py system 4.3
 	rm -rf docs/transcripts
 	$(PY) tests/tools/transcripts.py
+
+# The management UI as each pattern's run leaves it, on the 4.3 node with the
+# plugin on port 15673 meanwhile: docs/ui/ (tests/tools/pictures.py).
+pictures: $(VENV)/installed
+	$(PY) tests/tools/pictures.py
 
 # Only the cluster page's: a node killed under load (tests/tools/failover.py).
 transcripts-cluster: $(VENV)/installed

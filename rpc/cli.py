@@ -142,7 +142,7 @@ LINES = [  # what went wrong (the cause), and what to say: the first that fits
      "RabbitMQ at {where} blocked publishing for too long: it is short of memory "
      "or disk (see the alarms in: sudo rabbitmqctl status)"),
     (exceptions.AMQPHeartbeatTimeout, "RabbitMQ at {where} stopped answering: "
-     "nothing came from it within the heartbeat timeout ({heartbeat} s)"),
+     "nothing came from it for over {heartbeat} s (the heartbeat timeout)"),
     (exceptions.ConnectionClosedByBroker,
      "RabbitMQ at {where} closed the connection: {error.reply_text}"),
     (exceptions.IncompatibleProtocolError,

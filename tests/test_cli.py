@@ -175,7 +175,7 @@ def not_amqp():
 def test_a_port_that_does_not_speak_amqp_is_one_line_in_every_script(not_amqp, kind,
                                                                      line):
     port = not_amqp[kind]
-    env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{port}/%2F?stack_timeout=2"}
+    env = {"AMQP_URL": f"amqp://guest:guest@127.0.0.1:{port}/%2F?stack_timeout=1"}
     scripts = [Script(*script.split("/"), *ARGS[script], env=env)
                for script in SCRIPTS]  # all at once: a second or two in all
     for script, name in zip(scripts, SCRIPTS):
