@@ -43,6 +43,7 @@ transcripts: $(VENV)/installed
 	$(PY) tests/tools/broker.py system 4.3
 	rm -rf docs/transcripts
 	$(PY) tests/tools/transcripts.py
+	$(PY) tests/tools/pictures.py
 
 # The management UI as each pattern's run leaves it, on the 4.3 node with the
 # plugin on port 15673 meanwhile: docs/ui/ (tests/tools/pictures.py).

@@ -1,14 +1,13 @@
 """Every script behaves like a well-made command-line tool."""
-import contextlib
 import re
 import signal
 import socket
-import threading
 
 import pytest
 
 from conftest import broker_connection, take, url
 from harness import FOLDERS, ROOT, Script, bodies, run
+from proxy import NotAMQP
 
 # Arguments that make each script do its normal work.
 ARGS = {
@@ -144,27 +143,8 @@ def test_the_first_node_that_answers_is_used(folder, queue):
 
 @pytest.fixture(scope="module")
 def not_amqp():
-    """Two ports where something answers, but not in AMQP: one takes each
-    connection and never says a word (a broker that hangs), one answers as a
-    web server does (the management UI's port 15672, given by mistake)."""
-    silent, web, held = (socket.create_server(("127.0.0.1", 0)),
-                         socket.create_server(("127.0.0.1", 0)), [])
-
-    def take(listener, answer):
-        with contextlib.suppress(OSError):  # closed: the test is over
-            while True:
-                client, _ = listener.accept()
-                held.append(client)  # closing it would end the handshake
-                if answer:
-                    client.recv(64)
-                    client.sendall(b"HTTP/1.1 400 Bad Request\r\n"
-                                   b"Content-Length: 0\r\n\r\n")
-                    client.close()
-    for listener, answer in ((silent, False), (web, True)):
-        threading.Thread(target=take, args=(listener, answer), daemon=True).start()
-    yield {"silent": silent.getsockname()[1], "web": web.getsockname()[1]}
-    for each in (silent, web, *held):
-        each.close()
+    with NotAMQP() as ports:
+        yield {"silent": ports.silent, "web": ports.web}
 
 
 @pytest.mark.offline

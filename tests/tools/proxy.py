@@ -96,3 +96,38 @@ class Proxy:
             with contextlib.suppress(OSError):
                 each.shutdown(socket.SHUT_RDWR)
             each.close()
+
+
+class NotAMQP:
+    """Two ports where something answers, but not in AMQP: one takes each
+    connection and never says a word (a broker that hangs), one answers as a
+    web server does (the management UI's port, given by mistake)."""
+
+    def __init__(self, silent=0, web=0):
+        self.listeners = [socket.create_server(("127.0.0.1", port))
+                          for port in (silent, web)]
+        self.silent, self.web = (each.getsockname()[1] for each in self.listeners)
+        self.held = []
+        for listener, answer in zip(self.listeners, (False, True)):
+            threading.Thread(target=self._take, args=(listener, answer),
+                             daemon=True).start()
+
+    def _take(self, listener, answer):
+        with contextlib.suppress(OSError):  # closed: done
+            while True:
+                client, _ = listener.accept()
+                self.held.append(client)  # closing it would end the handshake
+                if answer:
+                    client.recv(64)
+                    client.sendall(b"HTTP/1.1 400 Bad Request\r\n"
+                                   b"Content-Length: 0\r\n\r\n")
+                    client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for each in (*self.listeners, *self.held):
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
+            each.close()

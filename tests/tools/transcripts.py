@@ -28,7 +28,7 @@ import broker
 import streams_runs
 import tour
 from harness import ROOT, Consumers, Script, run
-from proxy import Proxy
+from proxy import NotAMQP, Proxy
 
 OUT = ROOT / "docs" / "transcripts"
 CLOSED = "amqp://guest:guest@localhost:5999/%2F"
@@ -248,6 +248,13 @@ def troubles():
             "basic", "printf 'caf\\xe9' | amqp-publish -r basic.greetings")
         consumer.wait_for(" received$")
     files["not-text"] = terminal
+    # Ports where something answers, but not in AMQP: a stand-in for the
+    # management UI's web server (at 15674: 15672 is a reader's own broker's),
+    # and one that takes the connection and never says a word.
+    with NotAMQP(silent=5674, web=15674):
+        files["not-amqp"] = [line for port in (15674, 5674) for line in shell(
+            "basic", f"AMQP_URL=amqp://guest:guest@localhost:{port}/%2F "
+                     "python producer.py")]
     with tempfile.TemporaryDirectory() as copy:
         # In a copy of the workers folder, as a reader adding code would.
         shutil.copytree(ROOT / "workers", Path(copy) / "workers",
