@@ -61,6 +61,8 @@ class Proxy:
         except OSError:
             client.close()
             return
+        for each in (client, broker):  # as the two ends do: no Nagle delay
+            each.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sockets += [client, broker]
         threading.Thread(target=self._pump, args=(broker, client, True),
                          daemon=True).start()

@@ -221,11 +221,11 @@ def denying(node, feature):
 READERS_COPY = "/home/you/rabbitmq-tutorial"
 
 
-def shell(folder, command, python=sys.executable):
+def shell(folder, command, python=sys.executable, timeout=120):
     """A command line run in bash in folder, as typed, with python first on
     PATH, as in an activated virtual environment; what it printed."""
     result = subprocess.run(["bash", "-c", command], cwd=ROOT / folder,
-                            capture_output=True, text=True, timeout=120,
+                            capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, "PATH": f"{Path(python).parent}"
                                  f":{os.environ['PATH']}"})
     return [f"$ {command}", *result.stdout.splitlines(), *result.stderr.splitlines()]
@@ -339,6 +339,9 @@ def looks():
     files["workers/poison"] = poison["consumer"]
     with BROKER.connection() as connection:
         connection.channel().queue_purge("workers.tasks.failed")
+        # The streams tour's stream keeps its events; the look below shows
+        # every queue empty but the request's.
+        connection.channel().queue_delete("streams.events")
     # RPC: a client waits for its answer, with no server yet. Its request
     # waits in rpc.fibonacci; no queue waits for the reply (direct reply-to).
     terminals = defaultdict(list)
@@ -367,7 +370,9 @@ def confirms():
     run in BROKER's virtual host, shown as a reader types them."""
     vhost = urllib.parse.unquote(urllib.parse.urlsplit(BROKER.url).path[1:]) or "/"
     where = [] if vhost == "/" else ["-p", vhost]
-    files = {"confirms/rates": shell("confirms", "python producer.py --count 50000")}
+    # 50,000 one at a time: a few hundred a second on a slow disk.
+    files = {"confirms/rates": shell("confirms", "python producer.py --count 50000",
+                                     timeout=600)}
     with BROKER.connection() as connection:
         connection.channel().queue_purge("confirms.messages")
     full = ["set_policy", "--apply-to", "queues", "full", r"^confirms\.messages$",
