@@ -11,7 +11,7 @@ import pytest
 import harness
 import tour
 import transcripts
-from conftest import QUEUES
+from conftest import QUEUES, STREAMS
 from harness import ROOT
 
 DOCS = ROOT / "docs"
@@ -177,7 +177,7 @@ def test_the_broker_listings_hold_only_what_the_pages_explain():
     folder = transcripts.OUT / "inspecting"
     queues = {line.split("\t")[0] for line in
               (folder / "list_queues.txt").read_text().splitlines()[2:]}
-    assert queues <= set(QUEUES), queues
+    assert queues <= {*QUEUES, *STREAMS}, queues  # each named on the page
     # The two routing consumers' queues, and no other server-named one.
     assert len(server_named(folder / "list_bindings.txt")) == 2
     # RPC: the request waits, no queue waits for the reply (direct reply-to).
