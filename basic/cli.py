@@ -94,6 +94,10 @@ def timed_out(error):
     """Before RabbitMQ 4.3: the channel closed over a consumer that timed out."""
     return isinstance(error, exceptions.ChannelClosedByBroker) and bool(
         re.search("acknowledgement .* timed out", error.reply_text))
+def refused(error):
+    """Waiting will not mend it; it may a consumer timeout, or 404: a node starting."""
+    return isinstance(error, REFUSED) and not (
+        timed_out(error) or getattr(error, "reply_code", 0) == 404)
 
 
 def cancelled(connected):
@@ -115,8 +119,7 @@ def explain(error):
     link = getattr(error, "link", {})
     nodes = [f"{url.hostname}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}"
              for url in (urlsplit(text.strip()) for text in urls())]
-    where = link.get("node") or (
-        ", ".join(nodes[:-1]) + " or " * bool(nodes[1:]) + nodes[-1])
+    where = link.get("node") or " or ".join(nodes)
     if timed_out(error):
         return TIMED_OUT
     older = isinstance(error, exceptions.ChannelClosedByBroker) and re.search(
@@ -131,8 +134,7 @@ def explain(error):
                                heartbeat=link.get("heartbeat"))
 
 
-NOT_AMQP = (" (5672 is AMQP, 5671 with TLS; 15672 is the management UI, for a "
-            "browser)")
+NOT_AMQP = " (5672 is AMQP, 5671 with TLS; 15672 is the management UI, for a browser)"
 LINES = [  # what went wrong (the cause), and what to say: the first that fits
     (exceptions.ProbableAuthenticationError,
      "RabbitMQ at {where} refused the user name or password"),
@@ -183,10 +185,8 @@ def fail(message):
 
 
 def interrupted(signum, frame):
-    """Ctrl+C or SIGTERM: stop; a goodbye that hangs (network gone) ends at 3 s."""
-    grace = threading.Timer(3, os._exit, [0])  # a timer: Windows has no signal.alarm
-    grace.daemon = True
-    grace.start()
+    """Ctrl+C or SIGTERM: stop; a hung goodbye ends at 3 s (Windows has no alarm)."""
+    threading.Thread(target=lambda: (time.sleep(3), os._exit(0)), daemon=True).start()
     raise KeyboardInterrupt
 
 
@@ -219,7 +219,7 @@ def serve(consumer):
                 connected.receive()  # returns only if the broker cancelled us
                 raise cancelled(connected)
         except BROKER as error:
-            if delay is None or (isinstance(error, REFUSED) and not timed_out(error)):
+            if delay is None or refused(error):
                 raise  # at the start, or refused: waiting will not mend it
             if connected_at and time.monotonic() - connected_at > LAST_DELAY:
                 delay = FIRST_DELAY  # it worked for a while: start over at 1 s

@@ -61,9 +61,9 @@ def raise_what_ended(queue):
 def lost(error):
     """True if connecting again may mend error (the broker away, the network
     down, a handshake cut short); False for a refusal, which it cannot."""
-    return isinstance(error, cli.BROKER) and not isinstance(error, (
-        *cli.REFUSED, exceptions.ConnectionBlockedTimeout,
-        exceptions.ConnectionClosedByClient))
+    return isinstance(error, cli.BROKER) and not cli.refused(error) and not (
+        isinstance(error, (exceptions.ConnectionBlockedTimeout,
+                           exceptions.ConnectionClosedByClient)))
 
 
 class Reconnecting:
