@@ -80,7 +80,7 @@ def test_a_blocked_producer_stops_at_once_on_a_signal(signum):
         with Script("basic", "producer") as producer:
             port = wait_until_blocked()
             started = time.monotonic()
-            assert producer.signal(signum, timeout=5) == 0
+            assert producer.signal(signum) == 0  # 3 s at most, plus a loaded CI
             print(f"stopped {time.monotonic() - started:.1f} s after the signal")
             assert producer.stderr == [] and producer.stdout == []
     wait_until_closed(port)
@@ -119,7 +119,7 @@ def test_a_script_stuck_in_the_handshake_stops_on_a_signal(signum):
         with Script("basic", "producer", env={
                 "AMQP_URL": f"amqp://guest:guest@127.0.0.1:{port}/%2F"}) as producer:
             assert accepted.wait(10)
-            assert producer.signal(signum, timeout=5) == 0
+            assert producer.signal(signum) == 0  # 3 s at most, plus a loaded CI
             assert producer.stderr == []
     finally:
         listener.close()

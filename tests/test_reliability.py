@@ -460,3 +460,24 @@ def test_a_service_waits_through_a_broker_gone_silent_and_ports_that_never_answe
         f"{where} took the connection but never answered: a broker that hangs, or "
         r"not the AMQP port \(5672 is AMQP, .*\); reconnecting in \d+ s",
         worker.stderr[1])
+
+
+def test_serve_waits_through_a_queue_not_found_but_not_through_a_refusal():
+    # After a restart, a node answers before its streams are back: declaring
+    # streams.events is NOT_FOUND (404, "home node ... down") for a moment,
+    # and waiting mends it. A name the broker keeps for itself (403) it does
+    # not. Both errors are the broker's own, as cli.serve would get them.
+    cli = load("streams")["cli"]
+    connection = broker_connection()
+    try:
+        def refusal(declare):
+            with pytest.raises(exceptions.ChannelClosedByBroker) as error:
+                declare(connection.channel())
+            return error.value
+        not_found = refusal(lambda channel: channel.queue_declare(
+            "reliability.nowhere", passive=True))
+        reserved = refusal(lambda channel: channel.queue_declare("amq.mine"))
+    finally:
+        connection.close()
+    assert (not_found.reply_code, reserved.reply_code) == (404, 403)
+    assert not cli.refused(not_found) and cli.refused(reserved)

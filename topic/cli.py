@@ -95,7 +95,7 @@ def timed_out(error):
     return isinstance(error, exceptions.ChannelClosedByBroker) and bool(
         re.search("acknowledgement .* timed out", error.reply_text))
 def refused(error):
-    """Waiting will not mend it; it may a consumer timeout, or 404: a node starting."""
+    """A refusal no wait mends: not a consumer timeout, nor 404 (a node starting)."""
     return isinstance(error, REFUSED) and not (
         timed_out(error) or getattr(error, "reply_code", 0) == 404)
 

@@ -67,13 +67,14 @@ def main():
     port = parser.parse_args().port
     with Producer() as Tasks.producer, \
             ThreadingHTTPServer(("127.0.0.1", port), Tasks) as server:
+        # Ctrl+C: leaving, the server waits for the requests under way, each
+        # sent and answered; only then does the connection close (a hung one
+        # ends at 3 s: cli.interrupted).
+        server.daemon_threads = False
         cli.connect_if_needed(Tasks.producer)  # now: a broker away is said at once
         print(f"Taking tasks at http://localhost:{server.server_port}/tasks. "
               "To exit press CTRL+C", flush=True)
-        try:
-            server.serve_forever()
-        finally:  # Ctrl+C: the connection closes once no send is under way
-            Tasks.sending.acquire()
+        server.serve_forever()
 
 
 if __name__ == "__main__":
