@@ -95,9 +95,9 @@ def timed_out(error):
     return isinstance(error, exceptions.ChannelClosedByBroker) and bool(
         re.search("acknowledgement .* timed out", error.reply_text))
 def refused(error):
-    """A refusal no wait mends: not a consumer timeout, nor 404 (a node starting)."""
-    return isinstance(error, REFUSED) and not (
-        timed_out(error) or getattr(error, "reply_code", 0) == 404)
+    """A refusal no wait mends: not a consumer timeout, nor a node or stream starting"""
+    return isinstance(error, REFUSED) and not (timed_out(error) or getattr(
+        error, "reply_code", 0) == 404 or "running replica" in str(error))
 
 
 def cancelled(connected):
